@@ -1,0 +1,5 @@
+"""``python -m marionnette`` is the ``marionnette`` command."""
+
+from marionnette.cli import main
+
+main()

@@ -1,0 +1,166 @@
+"""Agents: train a policy into a run directory, and load it back.
+
+| algorithm   | family                   | for                                        |
+|-------------|--------------------------|--------------------------------------------|
+| `td`        | tabular (ours)           | tic-tac-toe: TD(0) afterstate values       |
+| `qlearning` | tabular (ours)           | tic-tac-toe: Q-learning                    |
+| `dqn`       | stable-baselines3        | any discrete-action env                    |
+| `ppo`       | stable-baselines3        | any env                                    |
+| `ppo_mask`  | sb3-contrib MaskablePPO  | envs with action masks                     |
+
+``train`` writes ``runs/<env>__<algo>__<seed>__<time>/`` (see :mod:`marionnette.runs`);
+``load(RUN)`` returns its policy with ``predict(obs, action_mask=None, deterministic=True)``.
+torch and stable-baselines3 load only when an SB3 algorithm is used.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+import os
+import shlex
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from marionnette.agents.hyperparams import apply_overrides, load_hyperparams
+from marionnette.agents.policy import Policy
+from marionnette.envs import check_env_id
+from marionnette.errors import MarionnetteError
+from marionnette.runs import Run
+
+ALGOS: dict[str, str] = {  # algorithm -> the module that trains and loads it
+    "td": "marionnette.agents.tabular",
+    "qlearning": "marionnette.agents.tabular",
+    "dqn": "marionnette.agents.sb3",
+    "ppo": "marionnette.agents.sb3",
+    "ppo_mask": "marionnette.agents.sb3",
+}
+
+ProgressFn = Callable[[int, int], None]  # (steps done, steps in all)
+
+__all__ = ["ALGOS", "Policy", "load", "resolve_device", "train"]
+
+
+def _family(algo: str) -> ModuleType:
+    if algo not in ALGOS:
+        close = difflib.get_close_matches(algo, list(ALGOS), n=2)
+        hint = f"did you mean {', '.join(close)}?" if close else f"use one of {', '.join(ALGOS)}"
+        raise MarionnetteError(f"unknown algorithm {algo!r}: {hint}")
+    return importlib.import_module(ALGOS[algo])
+
+
+def resolve_device(device: str) -> str:
+    """``auto`` → ``cuda`` when a GPU is there, else ``cpu``; ``cuda`` without one is an error."""
+    if device not in ("auto", "cpu", "cuda"):
+        raise MarionnetteError(f"--device {device!r}: use auto, cpu or cuda")
+    if device == "cpu":
+        return device
+    import torch
+
+    if torch.cuda.is_available():
+        return "cuda"
+    if device == "cuda":
+        raise MarionnetteError("--device cuda: no CUDA GPU is visible here; use --device cpu")
+    return "cpu"
+
+
+def train(
+    env_id: str | None = None,
+    algo: str | None = None,
+    *,
+    steps: int | None = None,
+    seed: int = 0,
+    device: str = "auto",
+    overrides: Sequence[str] = (),
+    runs_dir: str | os.PathLike = "runs",
+    resume: str | os.PathLike | None = None,
+    progress: ProgressFn | None = None,
+) -> Run:
+    """Train ``algo`` on ``env_id`` (or resume the run at ``resume``) and return the run.
+
+    :param env_id: a Gymnasium id, e.g. ``"marionnette/TicTacToe-v0"``.
+    :param algo: a key of :data:`ALGOS`.
+    :param steps: environment steps in all (overrides the YAML's ``n_timesteps``).
+    :param seed: seeds the agent and the environments.
+    :param device: ``auto``, ``cpu`` or ``cuda``.
+    :param overrides: ``key=value`` strings applied over the shipped hyperparameters.
+    :param runs_dir: where new run directories go.
+    :param resume: a run directory; training continues from its newest checkpoint up to
+        its total (or ``steps``), with the hyperparameters it started with.
+    :param progress: called with ``(done, total)`` steps as training goes.
+    """
+    device = resolve_device(device)
+    if resume is not None:
+        run = Run.open(resume)
+        config = run.read_config()
+        for name, given in (("environment", env_id), ("algorithm", algo)):
+            key = "env_id" if name == "environment" else "algo"
+            if given is not None and given != config.get(key):
+                raise MarionnetteError(
+                    f"--resume {run.path}: that run trains {name} {config.get(key)!r}, not {given!r}; "
+                    "leave it out or start a new run"
+                )
+        if overrides:
+            raise MarionnetteError("--set cannot change a resumed run; start a new run to change hyperparameters")
+        family = _family(config["algo"])
+        if steps is not None:
+            config["hyperparams"]["n_timesteps"] = int(steps)
+            run.write_config(config)
+    else:
+        if env_id is None or algo is None:
+            raise MarionnetteError("give an environment id and --algo (or --resume RUN)")
+        env_id = check_env_id(env_id)
+        family = _family(algo)
+        hyperparams = apply_overrides(load_hyperparams(algo, env_id), overrides, family.hyperparam_keys(algo))
+        if steps is not None:
+            hyperparams["n_timesteps"] = int(steps)
+        run = Run.create(runs_dir, env_id, algo, seed)
+        config = {
+            "env_id": env_id,
+            "algo": algo,
+            "seed": seed,
+            "hyperparams": hyperparams,
+            "marionnette_version": _version(),
+            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "command": shlex.join(sys.argv),
+        }
+        run.write_config(config)
+    family.learn(run, config, device=device, progress=progress)
+    return run
+
+
+def _version() -> str:
+    from marionnette import __version__
+
+    return __version__
+
+
+def policy_path(run: Run, ext: str) -> Path:
+    """The final model if training finished, else the newest checkpoint."""
+    final = run.model_path(ext)
+    if final.exists():
+        return final
+    latest = run.latest_checkpoint()
+    if latest is None:
+        raise MarionnetteError(
+            f"run {run.path} has no model and no checkpoint yet: resume it with "
+            f"`marionnette train --resume {run.path}`"
+        )
+    return latest[1]
+
+
+def load(run: str | os.PathLike, device: str = "cpu") -> Policy:
+    """The policy of the run directory ``run``, whatever algorithm trained it."""
+    run_ = Run.open(run)
+    config = run_.read_config()
+    algo = config.get("algo")
+    family = _family(str(algo))
+    return family.load(policy_path(run_, family.CHECKPOINT_EXT), algo, device=resolve_device(device))
+
+
+def run_config(run: str | os.PathLike) -> dict[str, Any]:
+    return Run.open(run).read_config()

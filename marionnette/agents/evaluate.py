@@ -1,0 +1,109 @@
+"""Judging a trained policy: episodes played, score tables, and the tic-tac-toe certificate."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, NamedTuple
+
+import gymnasium as gym
+import numpy as np
+
+from marionnette.agents.policy import Policy
+from marionnette.envs import tictactoe as t3
+
+TICTACTOE = "marionnette/TicTacToe-v0"
+
+
+class Episode(NamedTuple):
+    ret: float  # the sum of the agent's rewards
+    length: int  # agent steps
+    info: dict[str, Any]  # the final step's info
+
+
+def play_episode(
+    policy: Policy, env: gym.Env, seed: int | None = None, frames: list | None = None
+) -> Episode:
+    """One episode of ``policy`` in ``env``; appends rendered frames to ``frames`` if given.
+
+    The env's ``info["action_mask"]`` (or ``action_masks()``), when it has one, is passed
+    to the policy so that a masked agent never plays an illegal move.
+    """
+    obs, info = env.reset(seed=seed)
+    if frames is not None:
+        frames.append(env.render())
+    ret, length = 0.0, 0
+    while True:
+        action = policy.predict(obs, action_mask=info.get("action_mask"), deterministic=True)
+        obs, reward, terminated, truncated, info = env.step(action)
+        ret, length = ret + float(reward), length + 1
+        if frames is not None:
+            frames.append(env.render())
+        if terminated or truncated:
+            return Episode(ret, length, info)
+
+
+class Score(NamedTuple):
+    wins: int
+    draws: int
+    losses: int
+
+    @property
+    def games(self) -> int:
+        return self.wins + self.draws + self.losses
+
+
+def tictactoe_score(
+    policy: Policy, agent_player: str, opponent: str, episodes: int, seed: int = 0
+) -> Score:
+    """Wins, draws and losses of ``policy`` playing ``agent_player`` against ``opponent``."""
+    env = gym.make(TICTACTOE, agent_player=agent_player, opponent=opponent)
+    outcomes = [play_episode(policy, env, seed=seed + i).ret for i in range(episodes)]
+    return Score(
+        wins=sum(r > 0 for r in outcomes),
+        draws=sum(r == 0 for r in outcomes),
+        losses=sum(r < 0 for r in outcomes),
+    )
+
+
+def tictactoe_table(policy: Policy, episodes: int, seed: int = 0) -> dict[tuple[str, str], Score]:
+    """The score table: as X and as O, against random and against minimax."""
+    return {
+        (side, opponent): tictactoe_score(policy, side, opponent, episodes, seed)
+        for side in ("X", "O")
+        for opponent in ("random", "minimax")
+    }
+
+
+class Certificate(NamedTuple):
+    checked: int  # open positions judged (4,520: every reachable one, both sides)
+    optimal: int  # of which the policy's greedy move is among the oracle's optimal moves
+    failures: list[t3.Board]
+
+    @property
+    def perfect(self) -> bool:
+        return self.optimal == self.checked
+
+
+def certify(policy: Policy) -> Certificate:
+    """Ask the oracle whether ``policy``'s greedy move is optimal in every reachable position.
+
+    Every one of the 4,520 open positions reachable from the empty board is judged, for
+    whichever side is to move, so a certified policy plays perfectly as X and as O against
+    any opponent.
+    """
+    oracle = t3.solve()
+    boards = list(oracle.positions(terminal=False))
+    obs = np.stack([t3.observe(b) for b in boards])  # (4520, 18)
+    masks = np.stack([t3.action_mask(b) for b in boards])  # (4520, 9)
+    actions = np.asarray(policy.predict(obs, action_mask=masks, deterministic=True))
+    failures = [b for b, a in zip(boards, actions) if int(a) not in oracle.optimal_moves(b)]
+    return Certificate(len(boards), len(boards) - len(failures), failures)
+
+
+def returns(
+    policy: Policy, env_id: str, episodes: int, seed: int = 0, env_kwargs: dict | None = None
+) -> Iterator[Episode]:
+    """Episodes of ``policy`` in a fresh ``env_id``, seeds ``seed, seed+1, ...``."""
+    env = gym.make(env_id, **(env_kwargs or {}))
+    for i in range(episodes):
+        yield play_episode(policy, env, seed=seed + i)

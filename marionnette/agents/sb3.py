@@ -1,0 +1,192 @@
+"""DQN, PPO and MaskablePPO from stable-baselines3 / sb3-contrib, wired into a run directory.
+
+The algorithms are used as their docs show (``MaskablePPO("MlpPolicy", env).learn(n)``);
+what this module adds is the run: hyperparameters from the shipped YAML, checkpoints
+written atomically at rollout boundaries (so a resumed run ends on the same step count),
+progress.csv and TensorBoard through SB3's own logger, and a masked ``predict``.
+
+SB3 checkpoints are zip files whose parts are unpickled on load: load only files you
+trust (your own runs).
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from sb3_contrib import MaskablePPO
+from stable_baselines3 import DQN, PPO
+from stable_baselines3.common.base_class import BaseAlgorithm
+from stable_baselines3.common.callbacks import BaseCallback, CallbackList
+from stable_baselines3.common.env_util import make_vec_env
+from stable_baselines3.common.logger import KVWriter, Logger, TensorBoardOutputFormat
+
+from marionnette.agents.policy import masked_choice
+from marionnette.errors import MarionnetteError
+from marionnette.runs import ProgressLog, Run, atomic_open
+
+CHECKPOINT_EXT = "zip"
+ALGOS: dict[str, type[BaseAlgorithm]] = {"dqn": DQN, "ppo": PPO, "ppo_mask": MaskablePPO}
+# Keys of the YAML that configure the run rather than the algorithm's constructor.
+RUN_KEYS = {"n_timesteps", "policy", "n_envs", "env_kwargs", "checkpoint_every"}
+_NOT_HYPERPARAMS = {"self", "policy", "env", "seed", "device", "verbose", "tensorboard_log", "_init_setup_model"}
+
+
+def hyperparam_keys(algo: str) -> set[str]:
+    params = inspect.signature(ALGOS[algo].__init__).parameters
+    return RUN_KEYS | (set(params) - _NOT_HYPERPARAMS)
+
+
+class _ProgressCSV(KVWriter):
+    """SB3 logger output that appends to the run's progress.csv (rewritten atomically)."""
+
+    def __init__(self, log: ProgressLog):
+        self.log = log
+
+    def write(self, key_values: dict[str, Any], key_excluded: dict, step: int = 0) -> None:
+        values = {
+            k: v
+            for k, v in key_values.items()
+            if isinstance(v, (int, float, np.number)) and "csv" not in (key_excluded.get(k) or ())
+        }
+        if values:
+            self.log.append(step, values)
+
+    def close(self) -> None:
+        pass
+
+
+class _Checkpoints(BaseCallback):
+    """Save every ``every`` steps, at the start of a rollout: after the previous update, so
+    that a checkpoint holds exactly the steps it has learned from."""
+
+    def __init__(self, run: Run, every: int, algo: str):
+        super().__init__()
+        self.run, self.every, self.algo = run, every, algo
+        self.next_at = 0
+
+    def _init_callback(self) -> None:
+        self.next_at = (self.model.num_timesteps // self.every + 1) * self.every
+
+    def _on_rollout_start(self) -> None:
+        if self.model.num_timesteps >= self.next_at:
+            save(self.model, self.run, self.algo)
+            self.next_at = (self.model.num_timesteps // self.every + 1) * self.every
+
+    def _on_step(self) -> bool:
+        return True
+
+
+class _Progress(BaseCallback):
+    def __init__(self, report: Callable[[int, int], None], total: int):
+        super().__init__()
+        self.report, self.total, self.last = report, total, 0
+
+    def _on_step(self) -> bool:
+        if self.num_timesteps - self.last >= max(self.total // 200, 1):
+            self.report(self.num_timesteps, self.total)
+            self.last = self.num_timesteps
+        return True
+
+
+def save(model: BaseAlgorithm, run: Run, algo: str, final: bool = False) -> Path:
+    """Write a checkpoint (and DQN's replay buffer, for a faithful resume) atomically."""
+    step = model.num_timesteps
+    path = run.model_path(CHECKPOINT_EXT) if final else run.checkpoint_path(step, CHECKPOINT_EXT)
+    with atomic_open(path) as f:
+        model.save(f)
+    if algo == "dqn" and not final:
+        with atomic_open(run.checkpoint_dir / "replay_buffer.pkl") as f:
+            model.save_replay_buffer(f)
+    return path
+
+
+def learn(run: Run, config: dict[str, Any], *, device: str, progress=None) -> None:
+    """Train (or resume) the run's SB3 agent; see :func:`marionnette.agents.train`."""
+    algo, env_id, seed = config["algo"], config["env_id"], int(config["seed"])
+    hp = dict(config["hyperparams"])
+    n_timesteps = int(hp.pop("n_timesteps"))
+    policy = hp.pop("policy", "MlpPolicy")
+    n_envs = int(hp.pop("n_envs", 1))
+    env_kwargs = hp.pop("env_kwargs", {}) or {}
+    every = int(hp.pop("checkpoint_every", max(n_timesteps // 10, 1)))
+
+    latest = run.latest_checkpoint()
+    env = make_vec_env(env_id, n_envs=n_envs, seed=seed + (latest[0] if latest else 0), env_kwargs=env_kwargs)
+    Algo = ALGOS[algo]
+    if latest is None:
+        try:
+            model = Algo(policy, env, seed=seed, device=device, verbose=0, **hp)
+        except TypeError as e:  # e.g. a --set value of the wrong type
+            raise MarionnetteError(f"{algo} rejected the hyperparameters in {run.config_path}: {e}") from None
+    else:
+        model = _load_model(latest[1], algo, device=device, env=env)
+        buffer = run.checkpoint_dir / "replay_buffer.pkl"
+        if algo == "dqn" and buffer.exists():
+            model.load_replay_buffer(buffer)
+    if model.num_timesteps >= n_timesteps:
+        return
+
+    log = ProgressLog(run.progress_path, resume_step=latest[0] if latest else None)
+    model.set_logger(Logger(None, [_ProgressCSV(log), TensorBoardOutputFormat(str(run.tensorboard_dir))]))
+    callbacks: list[BaseCallback] = [_Checkpoints(run, every, algo)]
+    if progress is not None:
+        callbacks.append(_Progress(progress, n_timesteps))
+    model.learn(
+        total_timesteps=n_timesteps - model.num_timesteps,
+        callback=CallbackList(callbacks),
+        reset_num_timesteps=latest is None,
+    )
+    save(model, run, algo)
+    save(model, run, algo, final=True)
+    model.logger.close()
+    if progress is not None:
+        progress(model.num_timesteps, n_timesteps)
+
+
+def _load_model(path: Path, algo: str, device: str, env=None) -> BaseAlgorithm:
+    try:
+        return ALGOS[algo].load(path, env=env, device=device)
+    except Exception as e:  # a truncated zip, another algorithm's file, a foreign file
+        reason = f"{type(e).__name__}: {e}".splitlines()[0][:160]
+        raise MarionnetteError(
+            f"{path} is not a loadable {algo} checkpoint ({reason}); it is corrupt or from "
+            "another algorithm: delete it, or pass the run that made it"
+        ) from None
+
+
+class SB3Policy:
+    """``predict(obs, action_mask)`` for any SB3 model: MaskablePPO masks natively; for PPO
+    and DQN the mask is applied to the action logits or Q-values."""
+
+    def __init__(self, model: BaseAlgorithm, seed: int | None = None):
+        self.model = model
+        self._rng = np.random.default_rng(seed)
+
+    def predict(self, obs, action_mask=None, deterministic=True):
+        obs = np.asarray(obs, dtype=np.float32)
+        single = obs.shape == self.model.observation_space.shape
+        if isinstance(self.model, MaskablePPO) or action_mask is None:
+            kwargs = {"action_masks": action_mask} if isinstance(self.model, MaskablePPO) else {}
+            action, _ = self.model.predict(obs, deterministic=deterministic, **kwargs)
+        else:
+            obs_t, _ = self.model.policy.obs_to_tensor(obs)  # (N, ...) on the model's device
+            with torch.no_grad():
+                if isinstance(self.model, DQN):
+                    scores = self.model.q_net(obs_t)  # (N, A) Q-values
+                else:
+                    scores = self.model.policy.get_distribution(obs_t).distribution.logits  # (N, A)
+            action = masked_choice(scores.cpu().numpy(), action_mask, deterministic, self._rng)
+        action = np.asarray(action).reshape(-1)
+        return int(action[0]) if single else action
+
+
+def load(path: Path, algo: str, device: str = "cpu") -> SB3Policy:
+    if not os.path.isfile(path):
+        raise MarionnetteError(f"checkpoint {path} does not exist: pass a run that has finished or checkpointed")
+    return SB3Policy(_load_model(path, algo, device=device))

@@ -1,0 +1,46 @@
+"""Gymnasium environments, registered under ``marionnette/<Name>-v0``.
+
+Registration uses string entry points, so ``import marionnette`` imports no environment
+code (and nothing heavy) until ``gymnasium.make`` asks for one.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import NamedTuple
+
+import gymnasium as gym
+
+from marionnette.errors import MarionnetteError
+
+
+class EnvEntry(NamedTuple):
+    id: str
+    entry_point: str
+    description: str  # one line, shown by `marionnette envs`
+
+
+ENVS: tuple[EnvEntry, ...] = (
+    EnvEntry(
+        "marionnette/TicTacToe-v0",
+        "marionnette.envs.tictactoe:TicTacToeEnv",
+        "Tic-tac-toe against a random, minimax or custom opponent (or self-play); action masks",
+    ),
+)
+
+
+def register_envs() -> None:
+    """Register every marionnette id with Gymnasium (idempotent)."""
+    for entry in ENVS:
+        if entry.id not in gym.registry:
+            gym.register(id=entry.id, entry_point=entry.entry_point)
+
+
+def check_env_id(env_id: str) -> str:
+    """Return ``env_id`` if Gymnasium knows it, else raise with the closest known ids."""
+    register_envs()
+    if env_id in gym.registry:
+        return env_id
+    close = difflib.get_close_matches(env_id, list(gym.registry), n=3, cutoff=0.5)
+    hint = f"did you mean {', '.join(close)}?" if close else "run `marionnette envs` for the list"
+    raise MarionnetteError(f"unknown environment id {env_id!r}: {hint}")
