@@ -33,6 +33,7 @@ from marionnette.errors import MarionnetteError
 
 CONFIG = "config.yaml"
 PROGRESS = "progress.csv"
+PARTIAL = ".partial"  # the suffix of a file being written; renamed away once whole
 _CHECKPOINT = re.compile(r"^step_(\d+)\.(\w+)$")
 
 
@@ -44,7 +45,7 @@ def atomic_open(path: str | os.PathLike, mode: str = "wb") -> Iterator[IO]:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=PARTIAL)
     try:
         with os.fdopen(fd, mode) as f:
             yield f
@@ -108,6 +109,14 @@ class Run:
                 "`marionnette train` printed"
             )
         return cls(path)
+
+    def remove_partial_files(self) -> list[Path]:
+        """Delete the temporary files a killed writer left (``.<name>.*.partial``); the file
+        each would have replaced is still whole. Called before a run resumes."""
+        partial = [p for p in self.path.rglob(f".*{PARTIAL}*") if p.is_file()]
+        for p in partial:
+            p.unlink()
+        return partial
 
     # -- config -------------------------------------------------------------------------
 
@@ -216,7 +225,7 @@ def write_video(path: str | os.PathLike, frames: Sequence[Any], fps: float) -> P
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.stem}.partial.mp4")
+    tmp = path.with_name(f".{path.stem}{PARTIAL}.mp4")  # ffmpeg picks the format by extension
     try:
         with imageio.get_writer(
             tmp, fps=fps, codec="libx264", pixelformat="yuv420p", macro_block_size=16

@@ -96,6 +96,7 @@ def train(
     device = resolve_device(device)
     if resume is not None:
         run = Run.open(resume)
+        run.remove_partial_files()
         config = run.read_config()
         for name, given in (("environment", env_id), ("algorithm", algo)):
             key = "env_id" if name == "environment" else "algo"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any, NamedTuple
 
 import gymnasium as gym
@@ -96,8 +96,32 @@ def certify(policy: Policy) -> Certificate:
     obs = np.stack([t3.observe(b) for b in boards])  # (4520, 18)
     masks = np.stack([t3.action_mask(b) for b in boards])  # (4520, 9)
     actions = np.asarray(policy.predict(obs, action_mask=masks, deterministic=True))
-    failures = [b for b, a in zip(boards, actions) if int(a) not in oracle.optimal_moves(b)]
+    failures = [b for b, a in zip(boards, actions, strict=True) if int(a) not in oracle.optimal_moves(b)]
     return Certificate(len(boards), len(boards) - len(failures), failures)
+
+
+def record(
+    policy: Policy,
+    env_id: str,
+    episodes: int,
+    seed: int = 0,
+    env_kwargs: Sequence[dict] = ({},),
+    hold_seconds: float = 1.0,
+) -> tuple[list[np.ndarray], float]:
+    """Frames of ``episodes`` rendered episodes, and the fps to show them at.
+
+    Episode ``i`` uses ``env_kwargs[i % len(env_kwargs)]`` (e.g. one game as X and one as
+    O); each episode's last frame is held for ``hold_seconds`` so that the end is seen.
+    """
+    frames: list[np.ndarray] = []
+    fps = 30.0
+    for i in range(episodes):
+        env = gym.make(env_id, render_mode="rgb_array", **env_kwargs[i % len(env_kwargs)])
+        fps = float(env.metadata.get("render_fps", fps))
+        play_episode(policy, env, seed=seed + i, frames=frames)
+        frames.extend([frames[-1]] * round(hold_seconds * fps))
+        env.close()
+    return frames, fps
 
 
 def returns(

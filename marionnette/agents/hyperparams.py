@@ -61,10 +61,7 @@ def apply_overrides(
             close = difflib.get_close_matches(head, allowed, n=3)
             hint = f"did you mean {', '.join(close)}?" if close else f"known keys: {', '.join(allowed)}"
             raise MarionnetteError(f"--set {item!r}: unknown hyperparameter {head!r}; {hint}")
-        try:
-            value = yaml.safe_load(raw) if raw.strip() else None
-        except yaml.YAMLError:
-            value = raw
+        value = _parse_value(raw)
         if tail:
             if head not in NESTED_KEYS:
                 raise MarionnetteError(
@@ -74,3 +71,17 @@ def apply_overrides(
         else:
             result[head] = value
     return result
+
+
+def _parse_value(raw: str) -> Any:
+    """YAML, plus the floats YAML 1.1 reads as strings (``3e-4`` has no dot)."""
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else None
+    except yaml.YAMLError:
+        return raw
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return value
+    return value

@@ -18,6 +18,7 @@ class EnvEntry(NamedTuple):
     id: str
     entry_point: str
     description: str  # one line, shown by `marionnette envs`
+    watch_kwargs: tuple[dict, ...] = ({},)  # env kwargs for `marionnette watch`, cycled per episode
 
 
 ENVS: tuple[EnvEntry, ...] = (
@@ -25,8 +26,17 @@ ENVS: tuple[EnvEntry, ...] = (
         "marionnette/TicTacToe-v0",
         "marionnette.envs.tictactoe:TicTacToeEnv",
         "Tic-tac-toe against a random, minimax or custom opponent (or self-play); action masks",
+        watch_kwargs=(
+            {"agent_player": "X", "opponent": "minimax"},
+            {"agent_player": "O", "opponent": "minimax"},
+        ),
     ),
 )
+
+
+def entry(env_id: str) -> EnvEntry | None:
+    """Our table row for ``env_id`` (None for ids registered by other packages)."""
+    return next((e for e in ENVS if e.id == env_id), None)
 
 
 def register_envs() -> None:

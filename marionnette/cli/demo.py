@@ -1,0 +1,45 @@
+"""``marionnette demo``: the embedded default, run by ``make demo`` on a fresh machine.
+
+Each capability adds a segment here; the demo stays one command.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from marionnette.cli.console import console, one_line_errors, progress_bar
+from marionnette.cli.learn import TICTACTOE, tictactoe_table
+
+
+@one_line_errors
+def demo(
+    runs_dir: Annotated[Path, typer.Option(help="where the demo's runs go")] = Path("runs"),
+    episodes: Annotated[int, typer.Option(help="games per row of the score tables")] = 100,
+) -> None:
+    """Train tic-tac-toe agents (TD, MaskablePPO), score them, and film one against minimax."""
+    from marionnette import agents
+    from marionnette.agents.evaluate import record
+    from marionnette.envs import entry
+    from marionnette.runs import write_video
+
+    started = time.perf_counter()
+    for algo, what in (("td", "TD(0) afterstate values, self-play"), ("ppo_mask", "MaskablePPO (sb3-contrib)")):
+        console.rule(f"[bold]tic-tac-toe · {what}")
+        with progress_bar(algo) as update:
+            run = agents.train(TICTACTOE, algo, seed=0, device="cpu", runs_dir=runs_dir, progress=update)
+        policy = agents.load(run.path)
+        console.print(f"run {run.path}", soft_wrap=True, highlight=False)
+        console.print(tictactoe_table(policy, episodes, seed=0, title=f"{algo} · tic-tac-toe"))
+
+    frames, fps = record(policy, TICTACTOE, episodes=2, seed=0, env_kwargs=entry(TICTACTOE).watch_kwargs)
+    video = write_video(run.video_path("vs-minimax"), frames, fps)
+    console.print(f"MaskablePPO against minimax (as X, then as O): [bold]{video}[/]", soft_wrap=True)
+    console.print(f"demo done in {time.perf_counter() - started:.0f}s; runs are under {runs_dir}/", soft_wrap=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(demo)

@@ -1,0 +1,195 @@
+"""Learning commands: ``envs``, ``train``, ``eval``, ``watch``, ``play``."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import statistics
+import time
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.table import Table
+
+from marionnette.cli.console import console, one_line_errors, progress_bar
+from marionnette.errors import MarionnetteError
+
+TICTACTOE = "marionnette/TicTacToe-v0"
+
+
+def envs() -> None:
+    """List every registered marionnette environment id."""
+    from marionnette.envs import ENVS
+
+    table = Table("id", "description", title="marionnette environments")
+    for entry in ENVS:
+        table.add_row(entry.id, entry.description)
+    console.print(table)
+
+
+@one_line_errors
+def train(
+    env: Annotated[Optional[str], typer.Argument(help="Gymnasium id, e.g. marionnette/TicTacToe-v0")] = None,
+    algo: Annotated[Optional[str], typer.Option("--algo", "-a", help="td, qlearning, dqn, ppo, ppo_mask")] = None,
+    steps: Annotated[Optional[int], typer.Option(help="environment steps in all (default: YAML n_timesteps)")] = None,
+    seed: Annotated[int, typer.Option(help="seeds the agent and the environments")] = 0,
+    device: Annotated[str, typer.Option(help="auto, cpu or cuda")] = "auto",
+    set_: Annotated[Optional[list[str]], typer.Option("--set", help="override a hyperparameter: key=value")] = None,
+    resume: Annotated[Optional[Path], typer.Option(help="continue this run from its newest checkpoint")] = None,
+    runs_dir: Annotated[Path, typer.Option(help="where new runs go")] = Path("runs"),
+) -> None:
+    """Train an agent; writes runs/<env>__<algo>__<seed>__<time>/."""
+    from marionnette import agents
+
+    label = f"{algo or 'resume'} on {env or resume}"
+    started = time.perf_counter()
+    try:
+        with progress_bar(label) as update:
+            run = agents.train(
+                env, algo, steps=steps, seed=seed, device=device, overrides=set_ or (),
+                runs_dir=runs_dir, resume=resume, progress=update,
+            )  # fmt: skip
+    except KeyboardInterrupt:
+        raise MarionnetteError(
+            "interrupted: the run keeps its last checkpoint; continue it with "
+            "`marionnette train --resume RUN` (the folder under runs/)"
+        ) from None
+    console.print(f"trained in {time.perf_counter() - started:.1f}s → [bold]{run.path}[/]", soft_wrap=True)
+    console.print(f"next: marionnette eval {run.path}   |   marionnette watch {run.path}", soft_wrap=True)
+
+
+@one_line_errors
+def eval_(
+    run: Annotated[Path, typer.Argument(help="a run directory")],
+    episodes: Annotated[int, typer.Option(help="games per row of the table")] = 100,
+    seed: Annotated[int, typer.Option(help="first episode seed")] = 0,
+    device: Annotated[str, typer.Option(help="auto, cpu or cuda")] = "cpu",
+) -> None:
+    """Print the score table of a trained run."""
+    from marionnette import agents
+    from marionnette.agents import evaluate
+
+    policy = agents.load(run, device=device)
+    config = agents.run_config(run)
+    env_id = config["env_id"]
+    console.print(f"run {run}", soft_wrap=True, highlight=False)
+    if env_id == TICTACTOE:
+        console.print(tictactoe_table(policy, episodes, seed, title=f"{config['algo']} · tic-tac-toe"))
+        return
+    results = [e.ret for e in evaluate.returns(policy, env_id, episodes, seed, config["hyperparams"].get("env_kwargs"))]
+    table = Table("env", "episodes", "mean return", "std", title=f"{config['algo']} · {env_id}")
+    std = statistics.pstdev(results) if len(results) > 1 else 0.0
+    table.add_row(env_id, str(len(results)), f"{statistics.fmean(results):.2f}", f"{std:.2f}")
+    console.print(table)
+
+
+def tictactoe_table(policy, episodes: int, seed: int, title: str) -> Table:
+    """Wins / draws / losses as X and O against random and minimax, and the certificate."""
+    from marionnette.agents import evaluate
+
+    scores = evaluate.tictactoe_table(policy, episodes, seed)
+    cert = evaluate.certify(policy)
+    table = Table("plays", "against", "wins", "draws", "losses", title=title)
+    for (side, opponent), s in scores.items():
+        table.add_row(side, opponent, str(s.wins), str(s.draws), f"[red]{s.losses}[/]" if s.losses else "0")
+    verdict = " · certified perfect" if cert.perfect else ""
+    table.caption = f"optimal move in {cert.optimal} of {cert.checked} positions{verdict}"
+    return table
+
+
+@one_line_errors
+def watch(
+    run: Annotated[Path, typer.Argument(help="a run directory")],
+    episodes: Annotated[int, typer.Option(help="episodes to play")] = 2,
+    seed: Annotated[int, typer.Option(help="first episode seed")] = 0,
+    out: Annotated[Optional[Path], typer.Option(help="write the MP4 here (default: RUN/videos/)")] = None,
+    window: Annotated[Optional[bool], typer.Option("--window/--video", help="force a window or an MP4")] = None,
+) -> None:
+    """Play a trained policy: a window where there is a display, else an MP4."""
+    from marionnette import agents
+    from marionnette.agents.evaluate import record
+    from marionnette.envs import entry
+    from marionnette.runs import Run, write_video
+
+    policy = agents.load(run, device="cpu")
+    config = agents.run_config(run)
+    env_id = config["env_id"]
+    base = config["hyperparams"].get("env_kwargs") or {}
+    known = entry(env_id)
+    variants = [{**base, **kw} for kw in (known.watch_kwargs if known else ({},))]
+    frames, fps = record(policy, env_id, episodes, seed, variants)
+    if window is None:
+        window = bool(os.environ.get("DISPLAY")) and importlib.util.find_spec("cv2") is not None
+    if window:
+        show_window(frames, fps, title=f"marionnette · {env_id}")
+        return
+    path = out or Run(run).video_path(f"watch-{time.strftime('%Y%m%d-%H%M%S')}")
+    write_video(path, frames, fps)
+    console.print(f"wrote {len(frames)} frames ({len(frames) / fps:.1f}s) to [bold]{path}[/]", soft_wrap=True)
+
+
+def show_window(frames, fps: float, title: str) -> None:
+    """Show frames in an OpenCV window (q or Esc closes it)."""
+    try:
+        import cv2
+    except ImportError:
+        raise MarionnetteError("--window needs OpenCV (pip install opencv-contrib-python); use --video") from None
+    delay = max(int(1000 / fps), 1)
+    for frame in frames:
+        cv2.imshow(title, cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
+        if cv2.waitKey(delay) & 0xFF in (ord("q"), 27):
+            break
+    cv2.destroyAllWindows()
+
+
+@one_line_errors
+def play(
+    env: Annotated[str, typer.Argument(help="Gymnasium id")] = TICTACTOE,
+    against: Annotated[str, typer.Option(help="random, minimax, or a run directory")] = "minimax",
+    as_: Annotated[str, typer.Option("--as", help="the side you play: X or O")] = "X",
+    seed: Annotated[Optional[int], typer.Option(help="seed the opponent (default: a new game each time)")] = None,
+) -> None:
+    """Play a game in the terminal against a built-in opponent or a trained run."""
+    import gymnasium as gym
+
+    from marionnette.envs import check_env_id
+
+    if check_env_id(env) != TICTACTOE:
+        raise MarionnetteError(f"{env!r} cannot be played in the terminal yet; try {TICTACTOE}")
+    if as_ not in ("X", "O"):
+        raise MarionnetteError(f"--as {as_!r}: play X or O")
+    opponent = against
+    if against not in ("random", "minimax"):
+        from marionnette import agents
+
+        policy = agents.load(against, device="cpu")
+
+        def opponent(obs, mask):
+            return policy.predict(obs, action_mask=mask)
+
+    game = gym.make(TICTACTOE, agent_player=as_, opponent=opponent, render_mode="ansi")
+    obs, info = game.reset(seed=seed)
+    console.print(f"You are {as_}; your opponent is {against}. Type a cell number (1-9), q to quit.")
+    while True:
+        console.print(game.render(), highlight=False)
+        move = typer.prompt("your move", default="", show_default=False).strip().lower()
+        if move in ("q", "quit"):
+            return
+        if not (move.isdigit() and 1 <= int(move) <= 9 and info["action_mask"][int(move) - 1]):
+            console.print(f"'{move}' is not an empty cell: type one of the numbers on the board")
+            continue
+        obs, reward, terminated, _, info = game.step(int(move) - 1)
+        if terminated:
+            console.print(game.render(), highlight=False)
+            verdict = {1.0: "You win!", 0.0: "Draw.", -1.0: "You lose."}[float(reward)]
+            console.print(f"[bold]{verdict}[/]")
+            return
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(envs)
+    app.command()(train)
+    app.command("eval")(eval_)
+    app.command()(watch)
+    app.command()(play)
