@@ -100,13 +100,11 @@ class Run:
         path = Path(path)
         if not path.exists():
             raise MarionnetteError(
-                f"run directory {str(path)!r} does not exist: pass a folder under runs/ "
-                "(ls runs/ lists them)"
+                f"run directory {str(path)!r} does not exist: pass a folder under runs/ (ls runs/ lists them)"
             )
         if not (path / CONFIG).is_file():
             raise MarionnetteError(
-                f"{str(path)!r} is not a run directory (no {CONFIG}): pass the folder that "
-                "`marionnette train` printed"
+                f"{str(path)!r} is not a run directory (no {CONFIG}): pass the folder that `marionnette train` printed"
             )
         return cls(path)
 
@@ -227,9 +225,7 @@ def write_video(path: str | os.PathLike, frames: Sequence[Any], fps: float) -> P
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.stem}{PARTIAL}.mp4")  # ffmpeg picks the format by extension
     try:
-        with imageio.get_writer(
-            tmp, fps=fps, codec="libx264", pixelformat="yuv420p", macro_block_size=16
-        ) as writer:
+        with imageio.get_writer(tmp, fps=fps, codec="libx264", pixelformat="yuv420p", macro_block_size=16) as writer:
             for frame in frames:
                 writer.append_data(frame)
         os.replace(tmp, path)

@@ -148,8 +148,7 @@ def policy_path(run: Run, ext: str) -> Path:
     latest = run.latest_checkpoint()
     if latest is None:
         raise MarionnetteError(
-            f"run {run.path} has no model and no checkpoint yet: resume it with "
-            f"`marionnette train --resume {run.path}`"
+            f"run {run.path} has no model and no checkpoint yet: resume it with `marionnette train --resume {run.path}`"
         )
     return latest[1]
 

@@ -20,9 +20,7 @@ class Episode(NamedTuple):
     info: dict[str, Any]  # the final step's info
 
 
-def play_episode(
-    policy: Policy, env: gym.Env, seed: int | None = None, frames: list | None = None
-) -> Episode:
+def play_episode(policy: Policy, env: gym.Env, seed: int | None = None, frames: list | None = None) -> Episode:
     """One episode of ``policy`` in ``env``; appends rendered frames to ``frames`` if given.
 
     The env's ``info["action_mask"]`` (or ``action_masks()``), when it has one, is passed
@@ -52,9 +50,7 @@ class Score(NamedTuple):
         return self.wins + self.draws + self.losses
 
 
-def tictactoe_score(
-    policy: Policy, agent_player: str, opponent: str, episodes: int, seed: int = 0
-) -> Score:
+def tictactoe_score(policy: Policy, agent_player: str, opponent: str, episodes: int, seed: int = 0) -> Score:
     """Wins, draws and losses of ``policy`` playing ``agent_player`` against ``opponent``."""
     env = gym.make(TICTACTOE, agent_player=agent_player, opponent=opponent)
     outcomes = [play_episode(policy, env, seed=seed + i).ret for i in range(episodes)]

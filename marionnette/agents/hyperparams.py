@@ -45,9 +45,7 @@ def load_hyperparams(algo: str, env_id: str) -> dict[str, Any]:
     return copy.deepcopy(table[env_id])
 
 
-def apply_overrides(
-    hyperparams: dict[str, Any], overrides: Sequence[str], allowed: Iterable[str]
-) -> dict[str, Any]:
+def apply_overrides(hyperparams: dict[str, Any], overrides: Sequence[str], allowed: Iterable[str]) -> dict[str, Any]:
     """Apply ``key=value`` strings; an unknown key or a malformed one raises one line."""
     allowed = sorted(set(allowed))
     result = copy.deepcopy(hyperparams)

@@ -18,7 +18,7 @@ class EnvEntry(NamedTuple):
     id: str
     entry_point: str
     description: str  # one line, shown by `marionnette envs`
-    watch_kwargs: tuple[dict, ...] = ({},)  # env kwargs for `marionnette watch`, cycled per episode
+    watch_kwargs: tuple[dict, ...] = ({},)  # env kwargs over the run's for `watch`, cycled per episode
 
 
 ENVS: tuple[EnvEntry, ...] = (
@@ -26,9 +26,9 @@ ENVS: tuple[EnvEntry, ...] = (
         "marionnette/TicTacToe-v0",
         "marionnette.envs.tictactoe:TicTacToeEnv",
         "Tic-tac-toe against a random, minimax or custom opponent (or self-play); action masks",
-        watch_kwargs=(
-            {"agent_player": "X", "opponent": "minimax"},
-            {"agent_player": "O", "opponent": "minimax"},
+        watch_kwargs=(  # a perfect opponent, whatever the run trained against
+            {"agent_player": "X", "opponent": "minimax", "opponent_epsilon": 0.0},
+            {"agent_player": "O", "opponent": "minimax", "opponent_epsilon": 0.0},
         ),
     ),
 )

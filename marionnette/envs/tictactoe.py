@@ -273,9 +273,7 @@ class TicTacToeEnv(gym.Env[np.ndarray, np.int64]):
         if not 0.0 <= opponent_epsilon <= 1.0:
             raise MarionnetteError(f"opponent_epsilon={opponent_epsilon}: must lie in [0, 1]")
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise MarionnetteError(
-                f"render_mode={render_mode!r}: use one of {self.metadata['render_modes']}"
-            )
+            raise MarionnetteError(f"render_mode={render_mode!r}: use one of {self.metadata['render_modes']}")
         self.agent_player = agent_player
         self.opponent = opponent
         self.opponent_epsilon = opponent_epsilon
@@ -376,10 +374,7 @@ def render_ansi(board: Board) -> str:
     """The board as text, with cell numbers 1–9 on the empty cells (how people type moves)."""
     rows = []
     for r in range(3):
-        cells = [
-            _SYMBOLS[Mark(board[3 * r + c])] if board[3 * r + c] else str(3 * r + c + 1)
-            for c in range(3)
-        ]
+        cells = [_SYMBOLS[Mark(board[3 * r + c])] if board[3 * r + c] else str(3 * r + c + 1) for c in range(3)]
         rows.append(" " + " | ".join(cells))
     return "\n---+---+---\n".join(rows) + "\n"
 
