@@ -103,9 +103,9 @@ def vec_steps_per_second(env_id: str, n_envs: int = 8, n: int = 40_000, **env_kw
     rng = np.random.default_rng(0)
     started = time.perf_counter()
     for _ in range(n // n_envs):
-        if env_id == ID:
-            masks = np.stack(venv.env_method("action_masks"))
-            actions = np.array([rng.choice(np.flatnonzero(m)) for m in masks])
+        if env_id == ID:  # a random legal move each, asking for masks as MaskablePPO does
+            masks = np.stack(venv.env_method("action_masks"))  # (n_envs, 9)
+            actions = (rng.random(masks.shape) * masks).argmax(axis=1)
         else:
             actions = rng.integers(venv.action_space.n, size=n_envs)
         venv.step(actions)

@@ -46,17 +46,18 @@ LINES: tuple[tuple[int, int, int], ...] = (
 
 def to_move(board: Board) -> Mark:
     """The mark that moves next (X when both have played equally often)."""
-    return Mark.X if board.count(Mark.X) == board.count(Mark.O) else Mark.O
+    return Mark.X if board.count(1) == board.count(2) else Mark.O
 
 
 def other(mark: Mark) -> Mark:
     return Mark.O if mark == Mark.X else Mark.X
 
 
+@functools.cache  # a pure function of at most 3**9 boards, and the hottest one in a step
 def winning_line(board: Board) -> tuple[int, int, int] | None:
     for line in LINES:
-        a, b, c = (board[i] for i in line)
-        if a != Mark.EMPTY and a == b == c:
+        a, b, c = line
+        if board[a] and board[a] == board[b] == board[c]:
             return line
     return None
 
@@ -97,9 +98,16 @@ def observe(board: Board) -> np.ndarray:
     ``obs[:9]`` marks that player's own cells, ``obs[9:]`` the opponent's: the same network
     plays X and O.
     """
+    return _observation(board).copy()
+
+
+@functools.cache  # read-only arrays, copied out: observing is most of an env step's cost
+def _observation(board: Board) -> np.ndarray:
     me = to_move(board)
     cells = np.asarray(board, dtype=np.int8)
-    return np.concatenate([cells == me, cells == other(me)]).astype(np.float32)
+    obs = np.concatenate([cells == me, cells == other(me)]).astype(np.float32)
+    obs.flags.writeable = False
+    return obs
 
 
 def board_from_obs(obs: np.ndarray) -> Board:
@@ -338,10 +346,10 @@ class TicTacToeEnv(gym.Env[np.ndarray, np.int64]):
     def _opponent_move(self) -> int:
         moves = legal_moves(self._board)
         if self.opponent == "random" or self.np_random.random() < self.opponent_epsilon:
-            return int(self.np_random.choice(moves))
+            return moves[self.np_random.integers(len(moves))]
         if self.opponent == "minimax":
             best = sorted(self._oracle.optimal_moves(self._board))
-            return int(self.np_random.choice(best))
+            return best[self.np_random.integers(len(best))]
         cell = int(self.opponent(observe(self._board), action_mask(self._board)))
         if cell not in moves:
             raise MarionnetteError(f"the opponent policy chose cell {cell}, not a legal move {moves}")
