@@ -11,7 +11,9 @@
       videos/            MP4s written by `marionnette watch`
 
 Every file here is written to a temporary name beside its target and renamed into
-place, so a run killed at any moment leaves only whole files behind.
+place, so a run killed at any moment leaves only whole files behind. TensorBoard's event
+files are the exception: append-only logs that TensorBoard reads up to the last whole
+record.
 """
 
 from __future__ import annotations
