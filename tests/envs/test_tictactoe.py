@@ -150,6 +150,7 @@ def test_render_modes():
         ({"render_mode": "svg"}, "render_mode"),
     ],
 )
+@pytest.mark.filterwarnings("ignore:.*render_mode.*:UserWarning")
 def test_bad_arguments_say_what_to_use(kwargs, message):
     with pytest.raises(MarionnetteError, match=message):
         gym.make(ID, **kwargs)
