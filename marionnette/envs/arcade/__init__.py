@@ -1,0 +1,28 @@
+"""Atari-like arcade games, batched on torch tensors (CPU or GPU).
+
+Each game is a :class:`gymnasium.vector.VectorEnv` whose whole state is tensors with a
+leading batch dimension, stepped by branch-free tensor code, and also a single
+``gymnasium.Env`` (a batch of one)::
+
+    import gymnasium as gym, marionnette
+    env = gym.make("marionnette/Pong-v0")                       # one game, numpy
+    envs = gym.make_vec("marionnette/Pong-v0", num_envs=4096,   # 4096 games, torch
+                        vectorization_mode="vector_entry_point", device="cpu")
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marionnette.envs.arcade.core import ArcadeEnv, ArcadeVectorEnv
+from marionnette.envs.arcade.pong import PongVectorEnv
+
+GAMES: dict[str, type[ArcadeVectorEnv]] = {"Pong": PongVectorEnv}
+
+
+def pong(**kwargs: Any) -> ArcadeEnv:
+    """``marionnette/Pong-v0`` as a single env."""
+    return ArcadeEnv(PongVectorEnv, **kwargs)
+
+
+__all__ = ["GAMES", "ArcadeEnv", "ArcadeVectorEnv", "PongVectorEnv", "pong"]

@@ -1,0 +1,263 @@
+"""The machinery every arcade game shares: a batch of games as tensors on one device.
+
+A game subclasses :class:`ArcadeVectorEnv` and writes four methods, all over the whole
+batch with no Python loop over environments:
+
+- ``_new_state(u)``: a fresh game for every env, from uniforms ``u`` ``(N, k)``;
+- ``_advance(state, action, u)``: one agent step (4 Atari frames) → ``(state, reward,
+  terminated)``;
+- ``_features(state)``: the compact ``obs_type="state"`` vector ``(N, D)``;
+- ``_scene(state, grey)``: rectangles (and tiles) to draw, for pixels and for render.
+
+The base class does the rest the way the ALE v5 ids do it: sticky actions (the previous
+action repeats with probability ``repeat_action_probability``), truncation after
+``max_episode_steps`` agent steps (108,000 frames / 4), 84×84 grey frames stacked by 4,
+next-step autoreset, seeding, input checks and rendering. :class:`ArcadeEnv` is the same
+game as a single ``gymnasium.Env`` (a batch of one) for ``check_env``, SB3 and play.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, ClassVar
+
+import gymnasium as gym
+import numpy as np
+import torch
+from gymnasium import spaces
+from gymnasium.vector import AutoresetMode, VectorEnv
+from gymnasium.vector.utils import batch_space
+
+from marionnette.envs.arcade import draw
+from marionnette.envs.arcade.rng import CounterRNG
+from marionnette.errors import MarionnetteError
+
+State = dict[str, torch.Tensor]  # every value has a leading (N,) batch dimension
+FRAME = 84  # side of an ALE-preprocessed observation frame
+STACK = 4  # frames per observation
+RENDER_SCALE = 3  # render() draws the 160×210 playfield at this many pixels per unit
+
+
+class ArcadeVectorEnv(VectorEnv):
+    """Base class of the torch-batched arcade games (see the module docstring)."""
+
+    metadata: ClassVar[dict[str, Any]] = {
+        "render_modes": ["rgb_array"],
+        "render_fps": 15,  # 60 Hz / frameskip 4
+        "autoreset_mode": AutoresetMode.NEXT_STEP,
+    }
+    ACTIONS: ClassVar[tuple[str, ...]] = ("NOOP",)  # ALE meanings, in ALE's minimal-set order
+    REWARDS: ClassVar[tuple[float, ...]] = (0.0,)  # every value a step's reward can take
+    STATE_LOW: ClassVar[tuple[float, ...]] = ()
+    STATE_HIGH: ClassVar[tuple[float, ...]] = ()
+    UNIFORMS: ClassVar[int] = 4  # random numbers each env draws per step (fixed, branch-free)
+
+    def __init__(
+        self,
+        num_envs: int = 1,
+        obs_type: str = "state",
+        device: str | torch.device = "cpu",
+        repeat_action_probability: float = 0.25,
+        max_episode_steps: int = 27_000,
+        render_mode: str | None = None,
+        validate_actions: bool = True,
+    ):
+        if obs_type not in ("state", "pixels"):
+            raise MarionnetteError(f"obs_type={obs_type!r}: use 'state' or 'pixels'")
+        if render_mode not in (None, "rgb_array"):
+            raise MarionnetteError(f"render_mode={render_mode!r}: use 'rgb_array' or None")
+        if num_envs < 1:
+            raise MarionnetteError(f"num_envs={num_envs}: must be at least 1")
+        self.num_envs = num_envs
+        self.obs_type = obs_type
+        self.device = torch.device(device)
+        self.repeat_action_probability = repeat_action_probability
+        self.max_episode_steps = max_episode_steps
+        self.render_mode = render_mode
+        self.validate_actions = validate_actions
+
+        self.single_action_space = spaces.Discrete(len(self.ACTIONS))
+        self.action_space = spaces.MultiDiscrete(np.full(num_envs, len(self.ACTIONS)))
+        if obs_type == "state":
+            low = np.asarray(self.STATE_LOW, np.float32)
+            self.single_observation_space = spaces.Box(low, np.asarray(self.STATE_HIGH, np.float32), dtype=np.float32)
+        else:
+            self.single_observation_space = spaces.Box(0, 255, (STACK, FRAME, FRAME), dtype=np.uint8)
+        self.observation_space = batch_space(self.single_observation_space, num_envs)
+
+        n, dev = num_envs, self.device
+        self._rng = CounterRNG(n, dev)
+        self._rng.seed(torch.arange(n, device=dev))
+        self._state: State = self._new_state(self._rng.uniform(self.UNIFORMS))
+        self._prev_action = torch.zeros(n, dtype=torch.int64, device=dev)
+        self._steps = torch.zeros(n, dtype=torch.int64, device=dev)
+        self._needs_reset = torch.zeros(n, dtype=torch.bool, device=dev)
+        self._frames = torch.zeros((n, STACK, FRAME, FRAME), dtype=torch.uint8, device=dev)
+        self._grey = self._palette(grey=True)
+
+    # -- what a game writes -----------------------------------------------------------
+
+    def _new_state(self, u: torch.Tensor) -> State:
+        raise NotImplementedError
+
+    def _advance(self, state: State, action: torch.Tensor, u: torch.Tensor) -> tuple[State, torch.Tensor, torch.Tensor]:
+        raise NotImplementedError
+
+    def _features(self, state: State) -> torch.Tensor:
+        raise NotImplementedError
+
+    def _scene(self, state: State) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """``(rects (N, R, 4), tiles (N, rows, cols) bool or None)`` in playfield units."""
+        raise NotImplementedError
+
+    def _palette(self, grey: bool) -> dict[str, torch.Tensor]:
+        """``{"background": (C,), "rects": (R, C), "tiles": (rows, C)}`` colours, 0–255."""
+        raise NotImplementedError
+
+    TILE_GEOMETRY: ClassVar[tuple[float, float, float, float] | None] = None  # top, left, tile_h, tile_w
+
+    # -- the Gymnasium VectorEnv API --------------------------------------------------------
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        """Reset every env. ``seed`` seeds env ``i`` with ``seed + i`` (Gymnasium's rule)."""
+        everyone = torch.ones(self.num_envs, dtype=torch.bool, device=self.device)
+        if seed is not None:
+            if not isinstance(seed, (int, np.integer)):
+                raise MarionnetteError(f"seed={seed!r}: pass one int (env i gets seed + i)")
+            self._rng.seed(int(seed) + torch.arange(self.num_envs, device=self.device))
+        self._reset_where(everyone)
+        return self._observe(), {}
+
+    def step(self, actions):
+        action = self._check_actions(actions)  # (N,) int64
+        u = self._rng.uniform(self.UNIFORMS + 1)  # (N, k + 1): the last one decides stickiness
+        sticky = u[:, -1] < self.repeat_action_probability
+        action = torch.where(sticky, self._prev_action, action)
+        self._prev_action = action
+
+        self._state, reward, terminated = self._advance(self._state, action, u[:, :-1])
+        self._steps = self._steps + 1
+        truncated = (self._steps >= self.max_episode_steps) & ~terminated
+
+        # Next-step autoreset: an env that ended last step starts over now, its action ignored.
+        restart = self._needs_reset
+        self._reset_where(restart)
+        reward = torch.where(restart, torch.zeros_like(reward), reward)
+        terminated = terminated & ~restart
+        truncated = truncated & ~restart
+        self._needs_reset = terminated | truncated
+        return self._observe(restart), reward, terminated, truncated, {}
+
+    def render(self) -> np.ndarray | None:
+        """RGB frame of env 0, or a grid of the first 16 envs when there are several."""
+        if self.render_mode != "rgb_array":
+            return None
+        shown = min(self.num_envs, 16)
+        state = {k: v[:shown] for k, v in self._state.items()}
+        h, w = int(draw.FIELD_H) * RENDER_SCALE // 2, int(draw.FIELD_W) * RENDER_SCALE // 2
+        frames = self._draw(state, self._palette(grey=False), h, w).permute(0, 2, 3, 1).cpu().numpy()  # (n, h, w, 3)
+        if shown == 1:
+            return frames[0]
+        cols = math.ceil(math.sqrt(shown))
+        rows = math.ceil(shown / cols)
+        grid = np.zeros((rows * (h + 2), cols * (w + 2), 3), np.uint8)
+        for i, frame in enumerate(frames):
+            r, c = divmod(i, cols)
+            grid[r * (h + 2) : r * (h + 2) + h, c * (w + 2) : c * (w + 2) + w] = frame
+        return grid
+
+    # -- shared machinery --------------------------------------------------------------
+
+    def _reset_where(self, where: torch.Tensor) -> None:
+        fresh = self._new_state(self._rng.uniform(self.UNIFORMS))
+        mask = {k: where.view(-1, *([1] * (v.dim() - 1))) for k, v in fresh.items()}
+        self._state = {k: torch.where(mask[k], fresh[k], self._state[k]) for k in fresh}
+        self._steps = torch.where(where, torch.zeros_like(self._steps), self._steps)
+        self._prev_action = torch.where(where, torch.zeros_like(self._prev_action), self._prev_action)
+        self._needs_reset = self._needs_reset & ~where
+
+    def _observe(self, restarted: torch.Tensor | None = None) -> torch.Tensor:
+        if self.obs_type == "state":
+            return self._features(self._state)
+        frame = self._draw(self._state, self._grey, FRAME, FRAME)  # (N, 1, 84, 84)
+        if restarted is None:  # reset(): every env starts with its first frame 4 times
+            self._frames = frame.expand(-1, STACK, -1, -1).contiguous()
+            return self._frames
+        stacked = torch.cat([self._frames[:, 1:], frame], dim=1)  # (N, 4, 84, 84), a new tensor
+        # Envs that just restarted forget the previous episode's frames. Indexing only those
+        # few costs a device sync but not a pass over every env's stack, as a where would.
+        again = restarted.nonzero().squeeze(1)
+        stacked[again] = frame[again].expand(-1, STACK, -1, -1)
+        self._frames = stacked
+        return stacked
+
+    def _draw(self, state: State, palette: dict[str, torch.Tensor], height: int, width: int) -> torch.Tensor:
+        rects, tiles = self._scene(state)
+        image = draw.draw_rects(rects, palette["rects"], palette["background"], height, width)
+        if tiles is not None:
+            top, left, tile_h, tile_w = self.TILE_GEOMETRY
+            tint = palette["tiles"] - palette["background"]
+            image = image + draw.draw_tiles(tiles, tint, top, left, tile_h, tile_w, height, width)
+        return draw.to_uint8(image)
+
+    def _check_actions(self, actions) -> torch.Tensor:
+        n = self.num_envs
+        if isinstance(actions, torch.Tensor):
+            if actions.device != self.device:
+                raise MarionnetteError(
+                    f"actions are on {actions.device}, this env steps on {self.device}: "
+                    f"pass actions.to('{self.device}')"
+                )
+        else:
+            actions = torch.as_tensor(np.asarray(actions), device=self.device)
+        if actions.shape != (n,):
+            raise MarionnetteError(f"actions of shape {tuple(actions.shape)}: expected ({n},), one per env")
+        if actions.dtype.is_floating_point or actions.dtype == torch.bool:
+            raise MarionnetteError(f"actions of dtype {actions.dtype}: expected integers in [0, {len(self.ACTIONS)})")
+        actions = actions.to(torch.int64)
+        if self.validate_actions:
+            bad = (actions < 0) | (actions >= len(self.ACTIONS))
+            if bool(bad.any()):
+                i = int(bad.nonzero()[0, 0])
+                raise MarionnetteError(
+                    f"action {int(actions[i])} of env {i} is outside Discrete({len(self.ACTIONS)}): "
+                    f"use 0..{len(self.ACTIONS) - 1} ({', '.join(self.ACTIONS)})"
+                )
+        return actions
+
+
+class ArcadeEnv(gym.Env):
+    """One arcade game as a plain ``gymnasium.Env`` (numpy in and out), a batch of one.
+
+    Built by ``gymnasium.make("marionnette/<Game>-v0")``; ``make_vec`` with
+    ``vectorization_mode="vector_entry_point"`` gives the batched game instead.
+    """
+
+    metadata: ClassVar[dict[str, Any]] = {"render_modes": ["rgb_array"], "render_fps": 15}
+
+    def __init__(self, game: type[ArcadeVectorEnv], render_mode: str | None = None, **kwargs: Any):
+        self.game = game(num_envs=1, render_mode=render_mode, **kwargs)
+        self.render_mode = render_mode
+        self.action_space = self.game.single_action_space
+        self.observation_space = self.game.single_observation_space
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        super().reset(seed=seed)
+        if seed is None:  # continue from Gymnasium's own seeding so that unseeded resets differ
+            seed = int(self.np_random.integers(2**31))
+        obs, info = self.game.reset(seed=seed)
+        return obs[0].cpu().numpy(), info
+
+    def step(self, action):
+        if not self.action_space.contains(action):
+            raise MarionnetteError(f"action {action!r} is not in {self.action_space}")
+        obs, reward, terminated, truncated, info = self.game.step(np.asarray([action]))
+        self.game._needs_reset[:] = False  # a single env is reset by its caller, not automatically
+        return obs[0].cpu().numpy(), float(reward[0]), bool(terminated[0]), bool(truncated[0]), info
+
+    def render(self):
+        return self.game.render()
+
+    def get_action_meanings(self) -> list[str]:
+        """ALE's names for the actions (NOOP, FIRE, RIGHT, LEFT, ...)."""
+        return list(self.game.ACTIONS)
