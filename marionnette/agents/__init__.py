@@ -7,6 +7,7 @@
 | `dqn`       | stable-baselines3        | any discrete-action env                    |
 | `ppo`       | stable-baselines3        | any env                                    |
 | `ppo_mask`  | sb3-contrib MaskablePPO  | envs with action masks                     |
+| `ppo_native`| ours, on the env device  | the torch-batched arcade games             |
 
 ``train`` writes ``runs/<env>__<algo>__<seed>__<time>/`` (see :mod:`marionnette.runs`);
 ``load(RUN)`` returns its policy with ``predict(obs, action_mask=None, deterministic=True)``.
@@ -38,6 +39,7 @@ ALGOS: dict[str, str] = {  # algorithm -> the module that trains and loads it
     "dqn": "marionnette.agents.sb3",
     "ppo": "marionnette.agents.sb3",
     "ppo_mask": "marionnette.agents.sb3",
+    "ppo_native": "marionnette.agents.native_ppo",
 }
 
 ProgressFn = Callable[[int, int], None]  # (steps done, steps in all)
@@ -45,7 +47,13 @@ ProgressFn = Callable[[int, int], None]  # (steps done, steps in all)
 __all__ = ["ALGOS", "Policy", "load", "resolve_device", "train"]
 
 
+def canonical_algo(algo: str) -> str:
+    """``ppo-native`` and ``ppo_native`` are the same algorithm."""
+    return algo.replace("-", "_")
+
+
 def _family(algo: str) -> ModuleType:
+    algo = canonical_algo(algo)
     if algo not in ALGOS:
         close = difflib.get_close_matches(algo, list(ALGOS), n=2)
         hint = f"did you mean {', '.join(close)}?" if close else f"use one of {', '.join(ALGOS)}"
@@ -115,6 +123,7 @@ def train(
         if env_id is None or algo is None:
             raise MarionnetteError("give an environment id and --algo (or --resume RUN)")
         env_id = check_env_id(env_id)
+        algo = canonical_algo(algo)
         family = _family(algo)
         hyperparams = apply_overrides(load_hyperparams(algo, env_id), overrides, family.hyperparam_keys(algo))
         if steps is not None:

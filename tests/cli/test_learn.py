@@ -143,7 +143,7 @@ def test_unknown_env_id_suggests_the_closest():
 
 
 def test_unknown_algo():
-    assert_one_line_error(marionnette("train", ID, "--algo", "ppo-mask"), "unknown algorithm", "ppo_mask")
+    assert_one_line_error(marionnette("train", ID, "--algo", "ppo_msk"), "unknown algorithm", "ppo_mask")
 
 
 def test_set_of_an_unknown_key():
@@ -175,7 +175,8 @@ def test_foreign_checkpoint(ppo_run, tmp_path):
 
 def test_import_marionnette_is_light():
     probe = (
-        "import sys, marionnette; print([m for m in ('torch', 'stable_baselines3', 'sb3_contrib') if m in sys.modules])"
+        "import sys, marionnette; "
+        "print([m for m in ('torch', 'stable_baselines3', 'sb3_contrib', 'ale_py', 'cv2') if m in sys.modules])"
     )
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
@@ -184,3 +185,4 @@ def test_import_marionnette_is_light():
 def test_envs_lists_the_ids():
     result = marionnette("envs")
     assert result.returncode == 0 and ID in result.stdout
+    assert "ALE/<Game>-v5" in result.stdout  # the Atari family, whether installed or not
