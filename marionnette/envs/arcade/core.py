@@ -9,8 +9,9 @@ batch with no Python loop over environments:
 - ``_features(state)``: the compact ``obs_type="state"`` vector ``(N, D)``;
 - ``_scene(state, grey)``: rectangles (and tiles) to draw, for pixels and for render.
 
-The base class does the rest the way the ALE v5 ids do it: sticky actions (the previous
-action repeats with probability ``repeat_action_probability``), truncation after
+The base class does the rest the way the ALE v5 ids do it: sticky actions (each of a
+step's 4 frames keeps the previous action with probability ``repeat_action_probability``;
+games that move continuously read ``self.new_fraction`` and ``self.held_action``), truncation after
 ``max_episode_steps`` agent steps (108,000 frames / 4), 84×84 grey frames stacked by 4,
 next-step autoreset, seeding, input checks and rendering. :class:`ArcadeEnv` is the same
 game as a single ``gymnasium.Env`` (a batch of one) for ``check_env``, SB3 and play.
@@ -35,6 +36,7 @@ from marionnette.errors import MarionnetteError
 State = dict[str, torch.Tensor]  # every value has a leading (N,) batch dimension
 FRAME = 84  # side of an ALE-preprocessed observation frame
 STACK = 4  # frames per observation
+FRAMESKIP = 4  # Atari frames per agent step
 RENDER_SCALE = 3  # render() draws the 160×210 playfield at this many pixels per unit
 
 
@@ -92,6 +94,8 @@ class ArcadeVectorEnv(VectorEnv):
         self._prev_action = torch.zeros(n, dtype=torch.int64, device=dev)
         self._steps = torch.zeros(n, dtype=torch.int64, device=dev)
         self._needs_reset = torch.zeros(n, dtype=torch.bool, device=dev)
+        self.held_action = self._prev_action  # the action the first frames of a step still play
+        self.new_fraction = torch.ones(n, device=dev)  # share of the step played by the new action
         self._frames = torch.zeros((n, STACK, FRAME, FRAME), dtype=torch.uint8, device=dev)
         self._grey = self._palette(grey=True)
 
@@ -131,8 +135,17 @@ class ArcadeVectorEnv(VectorEnv):
     def step(self, actions):
         action = self._check_actions(actions)  # (N,) int64
         u = self._rng.uniform(self.UNIFORMS + 1)  # (N, k + 1): the last one decides stickiness
-        sticky = u[:, -1] < self.repeat_action_probability
-        action = torch.where(sticky, self._prev_action, action)
+        # Sticky actions as ALE does them, per frame: each of the step's 4 frames keeps the
+        # previous action with probability p until the new one takes over. So the first
+        # `held` frames (P(held >= j) = p**j) still play the old action; games that move
+        # continuously use `self.new_fraction`, the share of the step played by the new one.
+        p = self.repeat_action_probability
+        held = torch.zeros_like(action)
+        for j in range(1, FRAMESKIP + 1):
+            held = held + (u[:, -1] < p**j).to(held.dtype)
+        self.held_action = self._prev_action
+        self.new_fraction = (FRAMESKIP - held).to(torch.float32) / FRAMESKIP  # (N,)
+        action = torch.where(held == FRAMESKIP, self._prev_action, action)  # the whole step was old
         self._prev_action = action
 
         self._state, reward, terminated = self._advance(self._state, action, u[:, :-1])

@@ -110,9 +110,14 @@ class PongVectorEnv(ArcadeVectorEnv):
         }
 
     def _advance(self, s: State, action: torch.Tensor, u: torch.Tensor):
-        up = (action == _UP[0]) | (action == _UP[1])
-        down = (action == _DOWN[0]) | (action == _DOWN[1])
-        move = torch.where(up, -_PADDLE_SPEED, torch.where(down, _PADDLE_SPEED, 0.0))
+        def direction(a: torch.Tensor) -> torch.Tensor:  # -1 up, +1 down, 0 still
+            up = (a == _UP[0]) | (a == _UP[1])
+            down = (a == _DOWN[0]) | (a == _DOWN[1])
+            return down.to(torch.float32) - up.to(torch.float32)
+
+        # The first frames of a step may still play the previous action (sticky actions).
+        frac = self.new_fraction
+        move = _PADDLE_SPEED * (frac * direction(action) + (1 - frac) * direction(self.held_action))
         agent_y = (s["agent_y"] + move).clamp(_TOP, _BOTTOM - _PADDLE_H)
         # The computer chases the ball's centre, at a limited speed.
         gap = (s["ball_y"] + _BALL_H / 2) - (s["cpu_y"] + _PADDLE_H / 2)
