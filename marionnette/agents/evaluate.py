@@ -9,6 +9,7 @@ import gymnasium as gym
 import numpy as np
 
 from marionnette.agents.policy import Policy
+from marionnette.envs import make
 from marionnette.envs import tictactoe as t3
 
 TICTACTOE = "marionnette/TicTacToe-v0"
@@ -52,7 +53,7 @@ class Score(NamedTuple):
 
 def tictactoe_score(policy: Policy, agent_player: str, opponent: str, episodes: int, seed: int = 0) -> Score:
     """Wins, draws and losses of ``policy`` playing ``agent_player`` against ``opponent``."""
-    env = gym.make(TICTACTOE, agent_player=agent_player, opponent=opponent)
+    env = make(TICTACTOE, agent_player=agent_player, opponent=opponent)
     outcomes = [play_episode(policy, env, seed=seed + i).ret for i in range(episodes)]
     return Score(
         wins=sum(r > 0 for r in outcomes),
@@ -108,11 +109,13 @@ def record(
 
     Episode ``i`` uses ``env_kwargs[i % len(env_kwargs)]`` (e.g. one game as X and one as
     O); each episode's last frame is held for ``hold_seconds`` so that the end is seen.
+    The env is built as in training (:func:`marionnette.envs.make`), so the policy sees the
+    same observations; the frames are what ``render()`` draws (an Atari game in full colour).
     """
     frames: list[np.ndarray] = []
     fps = 30.0
     for i in range(episodes):
-        env = gym.make(env_id, render_mode="rgb_array", **env_kwargs[i % len(env_kwargs)])
+        env = make(env_id, render_mode="rgb_array", **env_kwargs[i % len(env_kwargs)])
         fps = float(env.metadata.get("render_fps", fps))
         play_episode(policy, env, seed=seed + i, frames=frames)
         frames.extend([frames[-1]] * round(hold_seconds * fps))
@@ -123,7 +126,7 @@ def record(
 def returns(
     policy: Policy, env_id: str, episodes: int, seed: int = 0, env_kwargs: dict | None = None
 ) -> Iterator[Episode]:
-    """Episodes of ``policy`` in a fresh ``env_id``, seeds ``seed, seed+1, ...``."""
-    env = gym.make(env_id, **(env_kwargs or {}))
+    """Episodes of ``policy`` in a fresh ``env_id`` (built as in training), seeds ``seed, seed+1, ...``."""
+    env = make(env_id, **(env_kwargs or {}))
     for i in range(episodes):
         yield play_episode(policy, env, seed=seed + i)

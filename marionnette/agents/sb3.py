@@ -11,6 +11,7 @@ trust (your own runs).
 
 from __future__ import annotations
 
+import functools
 import inspect
 import os
 from collections.abc import Callable
@@ -26,7 +27,13 @@ from stable_baselines3.common.callbacks import BaseCallback, CallbackList
 from stable_baselines3.common.env_util import make_vec_env
 from stable_baselines3.common.logger import KVWriter, Logger, TensorBoardOutputFormat
 
+try:  # a class, which pickles into checkpoints by reference; older SB3 has only the function
+    from stable_baselines3.common.utils import LinearSchedule
+except ImportError:
+    from stable_baselines3.common.utils import get_linear_fn as LinearSchedule
+
 from marionnette.agents.policy import masked_choice
+from marionnette.envs import make
 from marionnette.errors import MarionnetteError
 from marionnette.runs import ProgressLog, Run, atomic_open
 
@@ -35,11 +42,29 @@ ALGOS: dict[str, type[BaseAlgorithm]] = {"dqn": DQN, "ppo": PPO, "ppo_mask": Mas
 # Keys of the YAML that configure the run rather than the algorithm's constructor.
 RUN_KEYS = {"n_timesteps", "policy", "n_envs", "env_kwargs", "checkpoint_every"}
 _NOT_HYPERPARAMS = {"self", "policy", "env", "seed", "device", "verbose", "tensorboard_log", "_init_setup_model"}
+# Hyperparameters that take a schedule (a function of the progress remaining, 1 → 0) as
+# well as a number; the YAML writes one as the RL Zoo does, e.g. ``learning_rate: lin_2.5e-4``.
+SCHEDULE_KEYS = ("learning_rate", "clip_range", "clip_range_vf")
+LINEAR = "lin_"
 
 
 def hyperparam_keys(algo: str) -> set[str]:
     params = inspect.signature(ALGOS[algo].__init__).parameters
     return RUN_KEYS | (set(params) - _NOT_HYPERPARAMS)
+
+
+def schedule(key: str, value: Any) -> Any:
+    """``lin_<start>`` → SB3's linear schedule from ``start`` (at the beginning) to 0 (at the
+    end), as the RL Zoo reads it; any other value is returned as it is."""
+    if not (isinstance(value, str) and value.startswith(LINEAR)):
+        return value
+    try:
+        start = float(value[len(LINEAR) :])
+    except ValueError:
+        raise MarionnetteError(
+            f"{key}={value!r}: a linear schedule is {LINEAR}<start value>, e.g. {LINEAR}2.5e-4"
+        ) from None
+    return LinearSchedule(start, 0.0, 1.0)  # end_fraction 1: reach 0 when training ends
 
 
 class _ProgressCSV(KVWriter):
@@ -116,8 +141,13 @@ def learn(run: Run, config: dict[str, Any], *, device: str, progress=None) -> No
     env_kwargs = hp.pop("env_kwargs", {}) or {}
     every = int(hp.pop("checkpoint_every", max(n_timesteps // 10, 1)))
 
+    hp.update({key: schedule(key, hp[key]) for key in SCHEDULE_KEYS if key in hp})
+
     latest = run.latest_checkpoint()
-    env = make_vec_env(env_id, n_envs=n_envs, seed=seed + (latest[0] if latest else 0), env_kwargs=env_kwargs)
+    # Built by our `make`, so that ALE ids get the Atari preprocessing; SB3 adds the Monitor.
+    env = make_vec_env(
+        functools.partial(make, env_id), n_envs=n_envs, seed=seed + (latest[0] if latest else 0), env_kwargs=env_kwargs
+    )
     Algo = ALGOS[algo]
     if latest is None:
         try:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from marionnette.cli.console import console, one_line_errors, progress_bar
@@ -19,13 +20,18 @@ TICTACTOE = "marionnette/TicTacToe-v0"
 
 
 def envs() -> None:
-    """List every registered marionnette environment id."""
-    from marionnette.envs import ENVS
+    """List every registered marionnette environment id, and the families of ids from other packages."""
+    from marionnette.envs import ENVS, FAMILIES
 
     table = Table("id", "description", title="marionnette environments")
     for entry in ENVS:
         table.add_row(entry.id, entry.description)
     console.print(table)
+    families = Table("ids", "description", "installed", title="from other packages")
+    for family in FAMILIES:
+        installed = all(importlib.util.find_spec(m) is not None for m in family.modules)  # without importing them
+        families.add_row(family.pattern, family.description, "yes" if installed else escape(f"no: {family.install}"))
+    console.print(families)
 
 
 @one_line_errors

@@ -2,15 +2,20 @@
 
 Registration uses string entry points, so ``import marionnette`` imports no environment
 code (and nothing heavy) until ``gymnasium.make`` asks for one.
+
+:func:`make` builds one environment as the agents see it: ale-py's Atari games
+(``ALE/<Game>-v5``) with the standard preprocessing of :mod:`marionnette.envs.atari`,
+any other id as ``gymnasium.make`` gives it.
 """
 
 from __future__ import annotations
 
 import difflib
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import gymnasium as gym
 
+from marionnette.envs.atari import INSTALL, INSTALL_CV2, is_atari, make_atari, register_atari
 from marionnette.errors import MarionnetteError
 
 
@@ -34,6 +39,26 @@ ENVS: tuple[EnvEntry, ...] = (
 )
 
 
+class EnvFamily(NamedTuple):
+    """Ids that another package registers (too many to list), shown by `marionnette envs`."""
+
+    pattern: str
+    description: str
+    modules: tuple[str, ...]  # all importable when the family is installed
+    install: str  # the command that installs them
+
+
+FAMILIES: tuple[EnvFamily, ...] = (
+    EnvFamily(
+        "ALE/<Game>-v5",
+        "Atari 2600 games from ale-py, preprocessed to 4x84x84 grayscale frames; "
+        "shipped hyperparameters for ALE/Pong-v5 and ALE/Breakout-v5",
+        modules=("ale_py", "cv2"),
+        install=f"{INSTALL}; {INSTALL_CV2}",
+    ),
+)
+
+
 def entry(env_id: str) -> EnvEntry | None:
     """Our table row for ``env_id`` (None for ids registered by other packages)."""
     return next((e for e in ENVS if e.id == env_id), None)
@@ -46,9 +71,19 @@ def register_envs() -> None:
             gym.register(id=entry.id, entry_point=entry.entry_point)
 
 
+def make(env_id: str, **kwargs: Any) -> gym.Env:
+    """One environment, as every agent sees it: ``ALE/`` ids with the Atari preprocessing
+    (:func:`marionnette.envs.atari.make_atari`), any other id straight from ``gym.make``."""
+    if is_atari(env_id):
+        return make_atari(env_id, **kwargs)
+    return gym.make(env_id, **kwargs)
+
+
 def check_env_id(env_id: str) -> str:
     """Return ``env_id`` if Gymnasium knows it, else raise with the closest known ids."""
     register_envs()
+    if is_atari(env_id):
+        register_atari(env_id)  # ale-py's ids exist only once it is imported
     if env_id in gym.registry:
         return env_id
     close = difflib.get_close_matches(env_id, list(gym.registry), n=3, cutoff=0.5)

@@ -43,3 +43,12 @@ def test_bad_overrides_name_the_key(item, message):
 def test_an_env_without_an_entry_names_the_file():
     with pytest.raises(MarionnetteError, match="ppo_mask.yml has no entry"):
         load_hyperparams("ppo_mask", "CartPole-v1")
+
+
+@pytest.mark.parametrize("algo", ["dqn", "ppo"])
+@pytest.mark.parametrize("env_id", ["ALE/Pong-v5", "ALE/Breakout-v5"])
+def test_the_atari_entries_are_the_rl_zoos(algo, env_id):
+    hp = load_hyperparams(algo, env_id)
+    assert set(hp) <= sb3.hyperparam_keys(algo)
+    assert hp["policy"] == "CnnPolicy" and hp["n_timesteps"] == 10_000_000 and isinstance(hp["n_timesteps"], int)
+    assert hp["learning_rate"] == {"ppo": "lin_2.5e-4", "dqn": 1e-4}[algo]
