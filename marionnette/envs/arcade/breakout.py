@@ -188,15 +188,19 @@ class BreakoutVectorEnv(ArcadeVectorEnv):
         values = _values(action.device)
         n = action.shape[0]
 
-        # The paddle moves first; its width changes only at the end of a step.
+        def direction(a: torch.Tensor) -> torch.Tensor:  # +1 right, -1 left, 0 still
+            return (a == _RIGHT_ACTION).to(torch.float32) - (a == _LEFT_ACTION).to(torch.float32)
+
+        # The paddle moves first; its width changes only at the end of a step. The first
+        # frames of a step may still play the previous action (sticky actions, see core).
+        frac, held = self.new_fraction, self.held_action
         width = torch.where(s["small"], _SMALL_PADDLE_W, _PADDLE_W)
-        move = torch.where(
-            action == _RIGHT_ACTION, _PADDLE_SPEED, torch.where(action == _LEFT_ACTION, -_PADDLE_SPEED, 0.0)
-        )
+        move = _PADDLE_SPEED * (frac * direction(action) + (1 - frac) * direction(held))
         paddle_x = torch.minimum((s["paddle_x"] + move).clamp(min=_LEFT), _RIGHT - width)
 
-        # FIRE serves a waiting ball: it appears below the bricks and falls this very step.
-        fire = s["waiting"] & (action == _FIRE)
+        # FIRE in any frame serves a waiting ball: it appears below the bricks and falls this
+        # very step.
+        fire = s["waiting"] & ((action == _FIRE) | ((held == _FIRE) & (frac < 1)))
         waiting = s["waiting"] & ~fire
         x = torch.where(fire, _LEFT + u[:, 0] * (_RIGHT - _LEFT - _BALL_W), s["ball_x"])
         y = s["ball_y"]  # a waiting ball is parked at the serve height already
