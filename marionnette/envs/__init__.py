@@ -24,6 +24,7 @@ class EnvEntry(NamedTuple):
     entry_point: str
     description: str  # one line, shown by `marionnette envs`
     watch_kwargs: tuple[dict, ...] = ({},)  # env kwargs over the run's for `watch`, cycled per episode
+    vector_entry_point: str | None = None  # the batched game, for gymnasium.make_vec(..., "vector_entry_point")
 
 
 ENVS: tuple[EnvEntry, ...] = (
@@ -35,6 +36,30 @@ ENVS: tuple[EnvEntry, ...] = (
             {"agent_player": "X", "opponent": "minimax", "opponent_epsilon": 0.0},
             {"agent_player": "O", "opponent": "minimax", "opponent_epsilon": 0.0},
         ),
+    ),
+    EnvEntry(
+        "marionnette/Pong-v0",
+        "marionnette.envs.arcade:pong",
+        "Pong against the computer (ALE rules and actions); torch-batched, state or 84x84x4 pixels",
+        vector_entry_point="marionnette.envs.arcade.pong:PongVectorEnv",
+    ),
+    EnvEntry(
+        "marionnette/Breakout-v0",
+        "marionnette.envs.arcade:breakout",
+        "Breakout: 6x18 bricks (1/4/7 points), 5 balls, FIRE serves (ALE rules and actions); torch-batched",
+        vector_entry_point="marionnette.envs.arcade.breakout:BreakoutVectorEnv",
+    ),
+    EnvEntry(
+        "marionnette/Freeway-v0",
+        "marionnette.envs.arcade:freeway",
+        "Freeway: a chicken crosses 10 lanes of traffic in 2048 steps (ALE rules and actions); torch-batched",
+        vector_entry_point="marionnette.envs.arcade.freeway:FreewayVectorEnv",
+    ),
+    EnvEntry(
+        "marionnette/Asterix-v0",
+        "marionnette.envs.arcade:asterix",
+        "Asterix-like: catch cauldrons (+50), dodge lyres in 8 lanes, 3 lives (ALE actions); torch-batched",
+        vector_entry_point="marionnette.envs.arcade.asterix:AsterixVectorEnv",
     ),
 )
 
@@ -68,7 +93,7 @@ def register_envs() -> None:
     """Register every marionnette id with Gymnasium (idempotent)."""
     for entry in ENVS:
         if entry.id not in gym.registry:
-            gym.register(id=entry.id, entry_point=entry.entry_point)
+            gym.register(id=entry.id, entry_point=entry.entry_point, vector_entry_point=entry.vector_entry_point)
 
 
 def make(env_id: str, **kwargs: Any) -> gym.Env:

@@ -14,10 +14,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from marionnette.envs.arcade.asterix import AsterixVectorEnv
+from marionnette.envs.arcade.breakout import BreakoutVectorEnv
 from marionnette.envs.arcade.core import ArcadeEnv, ArcadeVectorEnv
+from marionnette.envs.arcade.freeway import FreewayVectorEnv
 from marionnette.envs.arcade.pong import PongVectorEnv
 
-GAMES: dict[str, type[ArcadeVectorEnv]] = {"Pong": PongVectorEnv}
+GAMES: dict[str, type[ArcadeVectorEnv]] = {
+    "Pong": PongVectorEnv,
+    "Breakout": BreakoutVectorEnv,
+    "Freeway": FreewayVectorEnv,
+    "Asterix": AsterixVectorEnv,
+}
 
 
 def pong(**kwargs: Any) -> ArcadeEnv:
@@ -25,4 +33,31 @@ def pong(**kwargs: Any) -> ArcadeEnv:
     return ArcadeEnv(PongVectorEnv, **kwargs)
 
 
-__all__ = ["GAMES", "ArcadeEnv", "ArcadeVectorEnv", "PongVectorEnv", "pong"]
+def breakout(**kwargs: Any) -> ArcadeEnv:
+    """``marionnette/Breakout-v0`` as a single env."""
+    return ArcadeEnv(BreakoutVectorEnv, **kwargs)
+
+
+def freeway(**kwargs: Any) -> ArcadeEnv:
+    """``marionnette/Freeway-v0`` as a single env."""
+    return ArcadeEnv(FreewayVectorEnv, **kwargs)
+
+
+def asterix(**kwargs: Any) -> ArcadeEnv:
+    """``marionnette/Asterix-v0`` as a single env."""
+    return ArcadeEnv(AsterixVectorEnv, **kwargs)
+
+
+__all__ = [
+    "GAMES",
+    "ArcadeEnv",
+    "ArcadeVectorEnv",
+    "AsterixVectorEnv",
+    "BreakoutVectorEnv",
+    "FreewayVectorEnv",
+    "PongVectorEnv",
+    "asterix",
+    "breakout",
+    "freeway",
+    "pong",
+]
