@@ -131,7 +131,7 @@ class PongVectorEnv(ArcadeVectorEnv):
         vy = torch.where(over | under, -vy, vy)
 
         # Paddles: does the ball's leading edge cross a paddle's face during this step?
-        def hit(face: float, leading0: torch.Tensor, leading1: torch.Tensor, paddle_y: torch.Tensor, moving: torch.Tensor):
+        def hit(face: float, leading0, leading1, paddle_y, moving):  # tensors (N,), the ball's leading edge
             t = ((face - leading0) / vx).clamp(0, 1)  # when it crosses (|vx| >= _SERVE_VX, never 0)
             crossed = moving & (torch.sign(face - leading0) != torch.sign(face - leading1))
             y_at = y0 + t * (y - y0)
