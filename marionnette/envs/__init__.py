@@ -25,6 +25,7 @@ class EnvEntry(NamedTuple):
     description: str  # one line, shown by `marionnette envs`
     watch_kwargs: tuple[dict, ...] = ({},)  # env kwargs over the run's for `watch`, cycled per episode
     vector_entry_point: str | None = None  # the batched game, for gymnasium.make_vec(..., "vector_entry_point")
+    kwargs: dict | None = None  # registered with the id (the arcade entry points take the game's name)
 
 
 ENVS: tuple[EnvEntry, ...] = (
@@ -39,27 +40,31 @@ ENVS: tuple[EnvEntry, ...] = (
     ),
     EnvEntry(
         "marionnette/Pong-v0",
-        "marionnette.envs.arcade:pong",
+        "marionnette.envs.arcade:single_env",
         "Pong against the computer (ALE rules and actions); torch-batched, state or 84x84x4 pixels",
-        vector_entry_point="marionnette.envs.arcade.pong:PongVectorEnv",
+        vector_entry_point="marionnette.envs.arcade:vector_env",
+        kwargs={"game": "Pong"},
     ),
     EnvEntry(
         "marionnette/Breakout-v0",
-        "marionnette.envs.arcade:breakout",
+        "marionnette.envs.arcade:single_env",
         "Breakout: 6x18 bricks (1/4/7 points), 5 balls, FIRE serves (ALE rules and actions); torch-batched",
-        vector_entry_point="marionnette.envs.arcade.breakout:BreakoutVectorEnv",
+        vector_entry_point="marionnette.envs.arcade:vector_env",
+        kwargs={"game": "Breakout"},
     ),
     EnvEntry(
         "marionnette/Freeway-v0",
-        "marionnette.envs.arcade:freeway",
+        "marionnette.envs.arcade:single_env",
         "Freeway: a chicken crosses 10 lanes of traffic in 2048 steps (ALE rules and actions); torch-batched",
-        vector_entry_point="marionnette.envs.arcade.freeway:FreewayVectorEnv",
+        vector_entry_point="marionnette.envs.arcade:vector_env",
+        kwargs={"game": "Freeway"},
     ),
     EnvEntry(
         "marionnette/Asterix-v0",
-        "marionnette.envs.arcade:asterix",
+        "marionnette.envs.arcade:single_env",
         "Asterix-like: catch cauldrons (+50), dodge lyres in 8 lanes, 3 lives (ALE actions); torch-batched",
-        vector_entry_point="marionnette.envs.arcade.asterix:AsterixVectorEnv",
+        vector_entry_point="marionnette.envs.arcade:vector_env",
+        kwargs={"game": "Asterix"},
     ),
 )
 
@@ -93,7 +98,12 @@ def register_envs() -> None:
     """Register every marionnette id with Gymnasium (idempotent)."""
     for entry in ENVS:
         if entry.id not in gym.registry:
-            gym.register(id=entry.id, entry_point=entry.entry_point, vector_entry_point=entry.vector_entry_point)
+            gym.register(
+                id=entry.id,
+                entry_point=entry.entry_point,
+                vector_entry_point=entry.vector_entry_point,
+                kwargs=entry.kwargs,
+            )
 
 
 def make(env_id: str, **kwargs: Any) -> gym.Env:

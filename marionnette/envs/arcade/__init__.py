@@ -28,24 +28,14 @@ GAMES: dict[str, type[ArcadeVectorEnv]] = {
 }
 
 
-def pong(**kwargs: Any) -> ArcadeEnv:
-    """``marionnette/Pong-v0`` as a single env."""
-    return ArcadeEnv(PongVectorEnv, **kwargs)
+def single_env(game: str, **kwargs: Any) -> ArcadeEnv:
+    """``marionnette/<game>-v0`` as one ``gymnasium.Env`` (what ``gymnasium.make`` builds)."""
+    return ArcadeEnv(GAMES[game], **kwargs)
 
 
-def breakout(**kwargs: Any) -> ArcadeEnv:
-    """``marionnette/Breakout-v0`` as a single env."""
-    return ArcadeEnv(BreakoutVectorEnv, **kwargs)
-
-
-def freeway(**kwargs: Any) -> ArcadeEnv:
-    """``marionnette/Freeway-v0`` as a single env."""
-    return ArcadeEnv(FreewayVectorEnv, **kwargs)
-
-
-def asterix(**kwargs: Any) -> ArcadeEnv:
-    """``marionnette/Asterix-v0`` as a single env."""
-    return ArcadeEnv(AsterixVectorEnv, **kwargs)
+def vector_env(game: str, num_envs: int = 1, **kwargs: Any) -> ArcadeVectorEnv:
+    """``marionnette/<game>-v0`` as a batch of ``num_envs`` games (what ``make_vec`` builds)."""
+    return GAMES[game](num_envs=num_envs, **kwargs)
 
 
 __all__ = [
@@ -56,8 +46,6 @@ __all__ = [
     "BreakoutVectorEnv",
     "FreewayVectorEnv",
     "PongVectorEnv",
-    "asterix",
-    "breakout",
-    "freeway",
-    "pong",
+    "single_env",
+    "vector_env",
 ]

@@ -1,15 +1,13 @@
 """The Asterix-like game's own rules: cauldrons pay 50, lyres cost lives, three lives a game."""
 
-import importlib
-
 import gymnasium as gym
 import torch
 from pytest import approx
 
 import marionnette  # noqa: F401
+import marionnette.envs.arcade.asterix as asterix
 from marionnette.envs.arcade.asterix import AsterixVectorEnv
 
-asterix = importlib.import_module("marionnette.envs.arcade.asterix")  # the package's `asterix` is the factory
 NOOP, UP, RIGHT, LEFT, DOWN = 0, 1, 2, 3, 4
 X, LANE, LIVES, ITEM_X, KIND, DIRECTION = 0, 1, 2, slice(4, 12), slice(12, 20), slice(20, 28)  # state indices
 

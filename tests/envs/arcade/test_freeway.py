@@ -1,15 +1,12 @@
 """Freeway's own rules: crossing scores, cars throw the chicken back, the round is timed."""
 
-import importlib
-
 import gymnasium as gym
 import torch
 from pytest import approx
 
 import marionnette  # noqa: F401
+import marionnette.envs.arcade.freeway as freeway
 from marionnette.envs.arcade.freeway import FreewayVectorEnv
-
-freeway = importlib.import_module("marionnette.envs.arcade.freeway")  # the package's `freeway` is the factory
 
 NOOP, UP, DOWN = 0, 1, 2
 
