@@ -14,13 +14,16 @@ import typer
 from marionnette.cli.console import console, one_line_errors, progress_bar
 from marionnette.cli.learn import TICTACTOE, tictactoe_table
 
+PONG = "marionnette/Pong-v0"
+
 
 @one_line_errors
 def demo(
     runs_dir: Annotated[Path, typer.Option(help="where the demo's runs go")] = Path("runs"),
     episodes: Annotated[int, typer.Option(help="games per row of the score tables")] = 100,
+    pong_steps: Annotated[int, typer.Option(help="native PPO steps on Pong (about a minute on 2 cores)")] = 1_310_720,
 ) -> None:
-    """Train tic-tac-toe agents (TD, MaskablePPO), score them, and film one against minimax."""
+    """Train tic-tac-toe agents and Pong; score them and film them."""
     from marionnette import agents
     from marionnette.agents.evaluate import record
     from marionnette.envs import entry
@@ -38,6 +41,14 @@ def demo(
     frames, fps = record(policy, TICTACTOE, episodes=2, seed=0, env_kwargs=entry(TICTACTOE).watch_kwargs)
     video = write_video(run.video_path("vs-minimax"), frames, fps)
     console.print(f"MaskablePPO against minimax (as X, then as O): [bold]{video}[/]", soft_wrap=True)
+
+    console.rule("[bold]arcade · Pong, native batched PPO (128 games at once, on the CPU)")
+    with progress_bar("ppo_native") as update:
+        run = agents.train(PONG, "ppo_native", steps=pong_steps, device="cpu", runs_dir=runs_dir, progress=update)
+    policy = agents.load(run.path)
+    frames, fps = record(policy, PONG, episodes=1, seed=0, env_kwargs=[{"max_episode_steps": 900}], hold_seconds=0.5)
+    video = write_video(run.video_path("pong"), frames, fps)
+    console.print(f"after {pong_steps:,} steps of training, a minute of its play: [bold]{video}[/]", soft_wrap=True)
     console.print(f"demo done in {time.perf_counter() - started:.0f}s; runs are under {runs_dir}/", soft_wrap=True)
 
 
