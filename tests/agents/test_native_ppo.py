@@ -83,3 +83,24 @@ def test_a_game_that_is_not_ours_and_batched_is_refused(env_id):
     conf = native_ppo.NativePPOConfig(n_envs=2)
     with pytest.raises(MarionnetteError, match="trains the torch-batched games"):
         native_ppo.make_envs(env_id, conf, torch.device("cpu"))
+
+
+def play_pong(policy, n: int = 16, seed: int = 100) -> torch.Tensor:
+    """Greedy play of ``n`` whole Pong games at once; returns each game's score difference."""
+    envs = gym.make_vec(PONG, num_envs=n, vectorization_mode="vector_entry_point")
+    obs, _ = envs.reset(seed=seed)
+    total, finished = torch.zeros(n), torch.zeros(n, dtype=torch.bool)
+    while not finished.all():
+        with torch.no_grad():
+            logits, _ = policy.model(obs)
+        obs, reward, terminated, truncated, _ = envs.step(logits.argmax(-1))
+        total += reward * ~finished
+        finished |= terminated | truncated
+    return total
+
+
+@pytest.mark.slow
+def test_native_ppo_beats_the_pong_computer_with_the_shipped_yaml(tmp_path):
+    run = agents.train(PONG, "ppo_native", seed=0, device="cpu", runs_dir=tmp_path)
+    scores = play_pong(agents.load(run.path))
+    assert scores.mean() > 0, scores
