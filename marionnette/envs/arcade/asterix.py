@@ -224,15 +224,6 @@ class AsterixVectorEnv(ArcadeVectorEnv):
         lives = torch.stack([lx, ly, torch.where(spare, lx + _LIFE_SIZE, lx), ly + _LIFE_SIZE], dim=2)  # (N, 2, 4)
         return torch.cat([hedges, player, cauldrons, lyres, lives], dim=1), None  # (N, 28, 4)
 
-    def _palette(self, grey: bool):
-        from marionnette.envs.arcade.draw import grey as luma
-
-        def colour(name):
-            rgb = self.COLOURS[name]
-            return [luma(rgb)] if grey else list(rgb)
-
+    def _colours(self):
         names = ["hedge"] * (_LANES + 1) + ["asterix"] + ["cauldron"] * _LANES + ["lyre"] * _LANES + ["asterix"] * 2
-        return {
-            "background": torch.tensor(colour("background"), device=self.device),
-            "rects": torch.tensor([colour(k) for k in names], device=self.device),
-        }
+        return self.COLOURS["background"], [self.COLOURS[k] for k in names], None

@@ -337,15 +337,6 @@ class BreakoutVectorEnv(ArcadeVectorEnv):
         rects = torch.cat([walls, paddle[:, None], ball[:, None]], dim=1)  # (N, 5, 4)
         return rects, s["bricks"]
 
-    def _palette(self, grey: bool):
-        from marionnette.envs.arcade.draw import grey as luma
-
-        def colour(rgb):
-            return [luma(rgb)] if grey else list(rgb)
-
-        names = ("wall", "wall", "wall", "paddle", "ball")
-        return {
-            "background": torch.tensor(colour(self.COLOURS["background"]), device=self.device),
-            "rects": torch.tensor([colour(self.COLOURS[k]) for k in names], device=self.device),
-            "tiles": torch.tensor([colour(rgb) for rgb in self.BRICK_COLOURS], device=self.device),
-        }
+    def _colours(self):
+        rects = [self.COLOURS[k] for k in ("wall", "wall", "wall", "paddle", "ball")]
+        return self.COLOURS["background"], rects, list(self.BRICK_COLOURS)

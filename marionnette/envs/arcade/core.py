@@ -7,7 +7,8 @@ batch with no Python loop over environments:
 - ``_advance(state, action, u)``: one agent step (4 Atari frames) → ``(state, reward,
   terminated)``;
 - ``_features(state)``: the compact ``obs_type="state"`` vector ``(N, D)``;
-- ``_scene(state, grey)``: rectangles (and tiles) to draw, for pixels and for render.
+- ``_scene(state)``: rectangles (and tiles) to draw, for pixels and for render, and
+  ``_colours()``: the RGB colour of each.
 
 The base class does the rest the way the ALE v5 ids do it: sticky actions (each of a
 step's 4 frames keeps the previous action with probability ``repeat_action_probability``;
@@ -34,6 +35,7 @@ from marionnette.envs.arcade.rng import CounterRNG
 from marionnette.errors import MarionnetteError
 
 State = dict[str, torch.Tensor]  # every value has a leading (N,) batch dimension
+RGB = tuple[int, int, int]
 FRAME = 84  # side of an ALE-preprocessed observation frame
 STACK = 4  # frames per observation
 FRAMESKIP = 4  # Atari frames per agent step
@@ -114,9 +116,24 @@ class ArcadeVectorEnv(VectorEnv):
         """``(rects (N, R, 4), tiles (N, rows, cols) bool or None)`` in playfield units."""
         raise NotImplementedError
 
-    def _palette(self, grey: bool) -> dict[str, torch.Tensor]:
-        """``{"background": (C,), "rects": (R, C), "tiles": (rows, C)}`` colours, 0–255."""
+    def _colours(self) -> tuple[RGB, list[RGB], list[RGB] | None]:
+        """RGB colours: the background, one per rectangle of :meth:`_scene` (in its order),
+        and one per row of tiles (or None)."""
         raise NotImplementedError
+
+    def _palette(self, grey: bool) -> dict[str, torch.Tensor]:
+        """:meth:`_colours` as tensors, ``(C,)``, ``(R, C)`` and ``(rows, C)``: C = 1 grey
+        (ALE's luma) for observations, 3 RGB for render()."""
+        background, rects, tiles = self._colours()
+
+        def table(colours: list[RGB]) -> torch.Tensor:
+            values = [[draw.grey(rgb)] if grey else list(rgb) for rgb in colours]
+            return torch.tensor(values, dtype=torch.float32, device=self.device)
+
+        palette = {"background": table([background])[0], "rects": table(rects)}
+        if tiles is not None:
+            palette["tiles"] = table(tiles)
+        return palette
 
     TILE_GEOMETRY: ClassVar[tuple[float, float, float, float] | None] = None  # top, left, tile_h, tile_w
 

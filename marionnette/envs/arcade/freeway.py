@@ -213,15 +213,7 @@ class FreewayVectorEnv(ArcadeVectorEnv):
         cars = torch.stack([x, top, x + _CAR_W, top + _CAR_H], dim=2)  # (N, 10, 4)
         return torch.cat([static, chicken[:, None], cars], dim=1), None  # (N, 23, 4)
 
-    def _palette(self, grey: bool):
-        from marionnette.envs.arcade.draw import grey as luma
-
-        def colour(rgb):
-            return [luma(rgb)] if grey else list(rgb)
-
+    def _colours(self):
         names = ["kerb"] * 2 + ["mark"] * (_LANES - 2) + ["median"] * 2 + ["chicken"]
-        rects = [colour(self.COLOURS[k]) for k in names] + [colour(rgb) for rgb in self.CAR_COLOURS]
-        return {
-            "background": torch.tensor(colour(self.COLOURS["background"]), device=self.device),
-            "rects": torch.tensor(rects, device=self.device),
-        }
+        rects = [self.COLOURS[k] for k in names] + list(self.CAR_COLOURS)
+        return self.COLOURS["background"], rects, None

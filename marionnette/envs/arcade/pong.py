@@ -201,14 +201,6 @@ class PongVectorEnv(ArcadeVectorEnv):
         )  # (N, 5, 4)
         return rects, None
 
-    def _palette(self, grey: bool):
-        from marionnette.envs.arcade.draw import grey as luma
-
-        def colour(name):
-            rgb = self.COLOURS[name]
-            return [luma(rgb)] if grey else list(rgb)
-
-        return {
-            "background": torch.tensor(colour("background"), device=self.device),
-            "rects": torch.tensor([colour(k) for k in ("wall", "wall", "cpu", "agent", "ball")], device=self.device),
-        }
+    def _colours(self):
+        rects = [self.COLOURS[k] for k in ("wall", "wall", "cpu", "agent", "ball")]
+        return self.COLOURS["background"], rects, None
