@@ -39,7 +39,7 @@ RGB = tuple[int, int, int]
 FRAME = 84  # side of an ALE-preprocessed observation frame
 STACK = 4  # frames per observation
 FRAMESKIP = 4  # Atari frames per agent step
-RENDER_SCALE = 3  # render() draws the 160×210 playfield at this many pixels per unit
+RENDER_H, RENDER_W = 320, 240  # render(): the 210×160 playfield, 1.5× and a multiple of 16 for H.264
 
 
 class ArcadeVectorEnv(VectorEnv):
@@ -184,7 +184,7 @@ class ArcadeVectorEnv(VectorEnv):
             return None
         shown = min(self.num_envs, 16)
         state = {k: v[:shown] for k, v in self._state.items()}
-        h, w = int(draw.FIELD_H) * RENDER_SCALE // 2, int(draw.FIELD_W) * RENDER_SCALE // 2
+        h, w = RENDER_H, RENDER_W
         frames = self._draw(state, self._palette(grey=False), h, w).permute(0, 2, 3, 1).cpu().numpy()  # (n, h, w, 3)
         if shown == 1:
             return frames[0]
