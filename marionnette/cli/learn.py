@@ -156,13 +156,17 @@ def play(
     as_: Annotated[str, typer.Option("--as", help="the side you play: X or O")] = "X",
     seed: Annotated[Optional[int], typer.Option(help="seed the opponent (default: a new game each time)")] = None,
 ) -> None:
-    """Play a game in the terminal against a built-in opponent or a trained run."""
+    """Play a game yourself: tic-tac-toe in the terminal, arcade and Atari games with the keyboard.
+
+    Arcade and Atari games open a window (WASD to move, space to fire, Esc to quit); they need
+    a display and pygame (`pip install 'marionnette[play]'`).
+    """
     import gymnasium as gym
 
     from marionnette.envs import check_env_id
 
     if check_env_id(env) != TICTACTOE:
-        raise MarionnetteError(f"{env!r} cannot be played in the terminal yet; try {TICTACTOE}")
+        return play_with_keyboard(env, seed=seed)
     if as_ not in ("X", "O"):
         raise MarionnetteError(f"--as {as_!r}: play X or O")
     opponent = against
@@ -191,6 +195,28 @@ def play(
             verdict = {1.0: "You win!", 0.0: "Draw.", -1.0: "You lose."}[float(reward)]
             console.print(f"[bold]{verdict}[/]")
             return
+
+
+def play_with_keyboard(env_id: str, seed: int | None = None, zoom: float = 2.0, callback=None) -> None:
+    """Gymnasium's keyboard player (pygame) on any env that lists its keys (`get_keys_to_action`)."""
+    import os
+
+    import gymnasium as gym
+
+    from marionnette.envs import check_env_id
+
+    check_env_id(env_id)
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or os.environ.get("SDL_VIDEODRIVER")):
+        raise MarionnetteError(f"playing {env_id} opens a window and no display is set (DISPLAY is empty)")
+    try:
+        from gymnasium.utils.play import play as gym_play
+    except ImportError as e:  # gymnasium.utils.play imports pygame
+        raise MarionnetteError(f"playing {env_id} needs pygame: pip install 'marionnette[play]'") from e
+    game = gym.make(env_id, render_mode="rgb_array")  # the raw game: a person sees the full-colour screen
+    if not hasattr(game.unwrapped, "get_keys_to_action"):
+        raise MarionnetteError(f"{env_id} has no keyboard controls; arcade (marionnette/*) and ALE/* games do")
+    console.print(f"Playing {env_id}: WASD to move, space to fire; close the window or press Esc to stop.")
+    gym_play(game, fps=15, zoom=zoom, seed=seed, callback=callback, noop=0)  # 15 steps/s = 60 Hz, 4 frames a step
 
 
 def register(app: typer.Typer) -> None:

@@ -65,6 +65,7 @@ class ArcadeVectorEnv(VectorEnv):
         max_episode_steps: int = 27_000,
         render_mode: str | None = None,
         validate_actions: bool = True,
+        autoreset: bool = True,
     ):
         if obs_type not in ("state", "pixels"):
             raise MarionnetteError(f"obs_type={obs_type!r}: use 'state' or 'pixels'")
@@ -79,6 +80,7 @@ class ArcadeVectorEnv(VectorEnv):
         self.max_episode_steps = max_episode_steps
         self.render_mode = render_mode
         self.validate_actions = validate_actions
+        self.autoreset = autoreset  # False: an ended game waits for reset() (a single env's contract)
 
         self.single_action_space = spaces.Discrete(len(self.ACTIONS))
         self.action_space = spaces.MultiDiscrete(np.full(num_envs, len(self.ACTIONS)))
@@ -175,7 +177,8 @@ class ArcadeVectorEnv(VectorEnv):
         reward = torch.where(restart, torch.zeros_like(reward), reward)
         terminated = terminated & ~restart
         truncated = truncated & ~restart
-        self._needs_reset = terminated | truncated
+        if self.autoreset:
+            self._needs_reset = terminated | truncated
         return self._observe(restart), reward, terminated, truncated, {}
 
     def render(self) -> np.ndarray | None:
@@ -266,7 +269,8 @@ class ArcadeEnv(gym.Env):
     metadata: ClassVar[dict[str, Any]] = {"render_modes": ["rgb_array"], "render_fps": 15}
 
     def __init__(self, game: type[ArcadeVectorEnv], render_mode: str | None = None, **kwargs: Any):
-        self.game = game(num_envs=1, render_mode=render_mode, **kwargs)
+        # A single env is reset by its caller (Gymnasium's Env contract), never automatically.
+        self.game = game(num_envs=1, render_mode=render_mode, autoreset=False, **kwargs)
         self.render_mode = render_mode
         self.action_space = self.game.single_action_space
         self.observation_space = self.game.single_observation_space
@@ -282,7 +286,6 @@ class ArcadeEnv(gym.Env):
         if not self.action_space.contains(action):
             raise MarionnetteError(f"action {action!r} is not in {self.action_space}")
         obs, reward, terminated, truncated, info = self.game.step(np.asarray([action]))
-        self.game._needs_reset[:] = False  # a single env is reset by its caller, not automatically
         return obs[0].cpu().numpy(), float(reward[0]), bool(terminated[0]), bool(truncated[0]), info
 
     def render(self):
@@ -291,3 +294,18 @@ class ArcadeEnv(gym.Env):
     def get_action_meanings(self) -> list[str]:
         """ALE's names for the actions (NOOP, FIRE, RIGHT, LEFT, ...)."""
         return list(self.game.ACTIONS)
+
+    def get_keys_to_action(self) -> dict[tuple[int, ...], int]:
+        """Keyboard controls for ``gymnasium.utils.play``: WASD to move, space to fire.
+
+        Like ALE's own mapping, a combined action (UPRIGHT, RIGHTFIRE, ...) is its keys held
+        together; keys are sorted code points, as ``play`` looks them up.
+        """
+        keys = {"UP": "w", "DOWN": "s", "LEFT": "a", "RIGHT": "d", "FIRE": " "}
+        mapping = {}
+        for action, name in enumerate(self.game.ACTIONS):
+            if name == "NOOP":
+                continue
+            held = tuple(sorted(ord(key) for word, key in keys.items() if word in name))
+            mapping[held] = action
+        return mapping
