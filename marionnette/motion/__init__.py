@@ -1,0 +1,70 @@
+"""The shared language of bodies: skeletons, pose sequences, and their files.
+
+Everything that moves in marionnette speaks :class:`PoseSequence`: positions ``(T, J, 3)``
+in metres (y up), a confidence ``(T, J)``, ``fps`` and a :class:`Skeleton`. Capture
+writes one, filters smooth one, the body retargets one, classifiers and generators read
+one. Every skeleton maps onto :data:`CANONICAL` (16 joints) through a :class:`JointMap`.
+
+Modules: :mod:`~.skeleton` (Skeleton and the built-in topologies), :mod:`~.mapping`
+(joint maps and their registry), :mod:`~.sequence` (PoseSequence, ``.npz`` files),
+:mod:`~.bvh` (BVH files through bvhio, imported on first use).
+
+This package imports nothing of ours but :mod:`marionnette.errors`, and nothing heavy
+(numpy and scipy; bvhio only when a BVH file is read or written).
+"""
+
+import os
+from pathlib import Path
+
+from marionnette.motion.mapping import (
+    MEDIAPIPE_TO_CANONICAL,
+    NTU_TO_CANONICAL,
+    JointMap,
+    find_mapping,
+    register_mapping,
+)
+from marionnette.motion.sequence import PoseSequence
+from marionnette.motion.skeleton import (
+    BUILTIN_SKELETONS,
+    CANONICAL,
+    MEDIAPIPE_33,
+    NTU_25,
+    CanonicalJoint,
+    MediaPipeJoint,
+    NTUJoint,
+    Skeleton,
+)
+
+
+def save_bvh(seq: PoseSequence, path: str | os.PathLike, *, exact: bool = True) -> Path:
+    """Write ``seq`` as BVH; see :func:`marionnette.motion.bvh.save_bvh`."""
+    from marionnette.motion.bvh import save_bvh
+
+    return save_bvh(seq, path, exact=exact)
+
+
+def load_bvh(path: str | os.PathLike, scale: float | None = None) -> PoseSequence:
+    """Read a BVH file; see :func:`marionnette.motion.bvh.load_bvh`."""
+    from marionnette.motion.bvh import load_bvh
+
+    return load_bvh(path, scale=scale)
+
+
+__all__ = [
+    "BUILTIN_SKELETONS",
+    "CANONICAL",
+    "MEDIAPIPE_33",
+    "MEDIAPIPE_TO_CANONICAL",
+    "NTU_25",
+    "NTU_TO_CANONICAL",
+    "CanonicalJoint",
+    "JointMap",
+    "MediaPipeJoint",
+    "NTUJoint",
+    "PoseSequence",
+    "Skeleton",
+    "find_mapping",
+    "load_bvh",
+    "register_mapping",
+    "save_bvh",
+]

@@ -1,0 +1,342 @@
+"""BVH files: :class:`PoseSequence` to and from the motion-capture format Blender opens.
+
+Parsing and writing go through ``bvhio`` (HIERARCHY / MOTION, Euler channels
+``Zrotation Xrotation Yrotation``: a joint's local rotation is ``Rz @ Rx @ Ry``).
+
+Export (:func:`save_bvh`): real joint rotations
+    A BVH stores a rest skeleton (each joint's OFFSET from its parent) and, per frame,
+    each joint's rotation; positions come back by forward kinematics. We build:
+
+    - the *rest pose* from the sequence itself: each bone points the way it points in the
+      first frame and is as long as its median length over the sequence, so frame 0 is
+      (nearly) all zero rotations;
+    - per frame, each joint's world rotation, parents first. A joint with one child
+      *swings*: the smallest rotation that turns the child's rest direction (carried by
+      the parent's rotation) onto the child's actual direction, so the joint keeps its
+      parent's twist. A joint with several children (``pelvis``, ``neck``) takes the
+      rotation that best fits all its children's rest offsets onto their actual offsets
+      (least squares, Kabsch; a vanishing pull towards the parent's rotation decides the
+      twist when the children are collinear). A leaf keeps its parent's rotation;
+    - the root gets position channels (its world position, OFFSET 0 0 0).
+
+    For a skeleton with rigid bones this reproduces every position exactly (to float
+    rounding, ~1e-7 m). Where bones stretch (any captured data) or children of one joint
+    move against each other, a rotation cannot carry the whole story: with
+    ``exact=True`` (the default) each joint whose local offset differs from its rest
+    offset by more than ``1e-6`` m in some frame also gets position channels holding
+    that local offset, so positions still round-trip exactly while the rotations stay
+    the real ones; ``exact=False`` writes rotations only (bones keep their median
+    length, the form retargeting tools prefer). BVH cannot mark a missing joint, so
+    NaN positions are refused: fill them first. Confidence is not stored.
+
+    Euler angles are computed in float64 (scipy) and handed to bvhio's writer, whose own
+    quaternion-to-Euler conversion runs in float32 and loses up to ~5e-6 rad near gimbal
+    lock.
+
+Import (:func:`load_bvh`)
+    The file's own skeleton (joint names from the file in its depth-first order, End
+    Sites dropped, named after the file's stem; ``.to(skeleton)`` puts a skeleton's own
+    joints back in its order by name), positions by forward kinematics of bvhio's parsed offsets, position
+    channels and rotations, y up as BVH is. fps is ``1 / Frame Time`` (rounded to a whole
+    number when within 1e-4 of one). Units: ``scale`` multiplies the file's numbers into
+    metres; without it, the largest side of the rest pose's bounding box decides:
+    up to 3 → metres, 50 to 300 → centimetres (× 0.01), 500 to 3000 → millimetres
+    (× 0.001); anything else (e.g. CMU's 1/0.45-inch units, a body about 30 tall) is
+    refused with a one-line error asking for ``scale=`` (``0.056444`` for CMU).
+    :meth:`PoseSequence.to` maps CMU and Mixamo names onto the canonical skeleton.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import warnings
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+from scipy.spatial.transform import Rotation
+
+from marionnette.errors import MarionnetteError
+from marionnette.motion.atomic import atomic_path
+from marionnette.motion.sequence import PoseSequence
+from marionnette.motion.skeleton import Skeleton
+
+ORDER = "ZXY"  # Euler order of every rotation we write: Zrotation Xrotation Yrotation
+_ROTATION = ["Zrotation", "Xrotation", "Yrotation"]
+_POSITION = ["Xposition", "Yposition", "Zposition"]
+EXACT_TOLERANCE = 1e-6  # metres a local offset may differ from its rest offset before it gets position channels
+_TINY = 1e-9  # metres: a bone shorter than this has no direction
+_UNITS = ((0.0, 3.0, 1.0), (50.0, 300.0, 0.01), (500.0, 3000.0, 0.001))  # (min, max) body extent -> scale to metres
+
+
+# -- export -------------------------------------------------------------------------------
+
+
+def _bvhio():
+    """bvhio, imported on first use (its ``import glm`` warns that PyGLM will rename itself)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PendingDeprecationWarning)
+        import bvhio
+    return bvhio
+
+
+class _Vec3(NamedTuple):
+    """A float64 vector as bvhio's writer reads one (``.x``, ``.y``, ``.z``)."""
+
+    x: float
+    y: float
+    z: float
+
+    @classmethod
+    def of(cls, v: np.ndarray) -> _Vec3:
+        return cls(*(float(c) for c in v))
+
+
+class _Key:
+    """One frame of one joint as bvhio's writer reads it: ``.Position`` and ``.getEuler()``.
+
+    bvhio's own keyframes (SpatialTransform ``Pose``) hold float32 and convert quaternions
+    to Euler angles in float32; this one hands over float64 values computed by scipy.
+    """
+
+    def __init__(self, position: np.ndarray, euler_xyz_deg: np.ndarray):
+        self.Position = _Vec3.of(position)
+        self._euler = _Vec3.of(euler_xyz_deg)
+
+    def getEuler(self, order: str = ORDER, extrinsic: bool = False):  # noqa: N802 (bvhio's name)
+        assert order == ORDER and not extrinsic, f"bvhio asked for {order} extrinsic={extrinsic}"
+        return self._euler
+
+
+def _swing(u: np.ndarray, v: np.ndarray) -> Rotation:
+    """The smallest rotations turning directions ``u`` onto ``v``, both ``(T, 3)``."""
+    u = u / np.linalg.norm(u, axis=-1, keepdims=True)
+    v = v / np.linalg.norm(v, axis=-1, keepdims=True)
+    axis = np.cross(u, v)  # (T, 3)
+    sin, cos = np.linalg.norm(axis, axis=-1), np.einsum("ti,ti->t", u, v)
+    angle = np.arctan2(sin, cos)  # (T,)
+    flat = sin < 1e-12  # parallel or opposite: any axis perpendicular to u
+    if flat.any():
+        helper = np.where(np.abs(u[flat, :1]) < 0.9, [[1.0, 0.0, 0.0]], [[0.0, 1.0, 0.0]])
+        axis[flat] = np.cross(u[flat], helper)
+    axis /= np.linalg.norm(axis, axis=-1, keepdims=True)
+    return Rotation.from_rotvec(axis * angle[:, None])
+
+
+def _fit(rest: np.ndarray, actual: np.ndarray, prior: Rotation) -> Rotation:
+    """Rotations ``R`` (T,) best taking rest offsets ``(K, 3)`` onto actual ``(T, K, 3)``.
+
+    Kabsch with a vanishing pull towards ``prior`` (the parent's rotation), which only
+    matters where the offsets leave a twist undetermined.
+    """
+    M = np.einsum("tki,kj->tij", actual, rest)  # (T, 3, 3) sum of actual ⊗ rest
+    scale = np.linalg.norm(rest, axis=-1).sum() * np.linalg.norm(actual, axis=-1).sum(axis=-1)  # (T,)
+    M = M + 1e-10 * scale[:, None, None] * prior.as_matrix()
+    U, _, Vt = np.linalg.svd(M)
+    d = np.sign(np.linalg.det(U @ Vt))  # (T,) keep a proper rotation
+    U[:, :, 2] *= d[:, None]
+    return Rotation.from_matrix(U @ Vt)
+
+
+def save_bvh(seq: PoseSequence, path: str | os.PathLike, *, exact: bool = True) -> Path:
+    """Write ``seq`` as a BVH file at ``path`` (atomically); returns the path.
+
+    :param exact: give a joint position channels when rotations alone cannot place it
+        (stretching bones); ``False`` writes rotations only. See the module docstring.
+    """
+    bvhio = _bvhio()
+    path, skeleton = Path(path), seq.skeleton
+    if len(seq) == 0:
+        raise MarionnetteError(f"cannot write {path}: the sequence has no frames")
+    if np.isnan(seq.positions).any():
+        t, j = np.argwhere(np.isnan(seq.positions).any(axis=-1))[0]
+        raise MarionnetteError(
+            f"cannot write {path}: joint {skeleton.joints[j]!r} is missing (NaN) at frame {t} and BVH cannot mark a "
+            f"missing joint; fill the gaps first"
+        )
+    spaced = [j for j in skeleton.joints if re.search(r"\s", j) or not j]
+    if spaced:
+        raise MarionnetteError(
+            f"cannot write {path}: BVH joint names cannot hold spaces ({', '.join(map(repr, spaced))})"
+        )
+
+    P = seq.positions.astype(np.float64)  # (T, J, 3)
+    T, J = P.shape[:2]
+    parents, children = skeleton.parents, skeleton.children
+
+    # Rest pose: first-frame directions, median lengths.
+    bone = np.zeros_like(P)  # (T, J, 3) joint minus parent; zero at the root
+    for p, j in skeleton.bones:
+        bone[:, j] = P[:, j] - P[:, p]
+    length = np.linalg.norm(bone, axis=-1)  # (T, J)
+    rest = np.zeros((J, 3))  # (J, 3) each joint's offset from its parent
+    for j in range(J):
+        if parents[j] < 0:
+            continue
+        seen = np.flatnonzero(length[:, j] > _TINY)
+        if len(seen):
+            rest[j] = bone[seen[0], j] / length[seen[0], j] * np.median(length[:, j])
+
+    # World rotations, parents first.
+    identity = Rotation.identity(T)
+    world: list[Rotation | None] = [None] * J
+    for j in skeleton.order:
+        up = identity if parents[j] < 0 else world[parents[j]]
+        kids = [c for c in children[j] if np.linalg.norm(rest[c]) > _TINY]
+        if not kids:
+            world[j] = up
+        elif len(kids) == 1:
+            (c,) = kids
+            actual = bone[:, c]
+            ok = np.linalg.norm(actual, axis=-1) > _TINY  # a collapsed bone keeps the parent's rotation
+            carried = up.apply(rest[c])
+            swing = _swing(carried, np.where(ok[:, None], actual, carried))
+            world[j] = swing * up
+        else:
+            world[j] = _fit(rest[kids], bone[:, kids], up)
+
+    # Local channels.
+    local_rotation = np.zeros((T, J, 3))  # (T, J, 3) Euler x, y, z degrees
+    local_position = np.zeros((T, J, 3))  # (T, J, 3) offset from the parent in its frame
+    moving = np.zeros(J, dtype=bool)  # joints that need position channels
+    for j in range(J):
+        p = parents[j]
+        if p < 0:
+            relative, local_position[:, j], moving[j] = world[j], P[:, j], True
+        else:
+            relative = world[p].inv() * world[j]
+            local_position[:, j] = world[p].inv().apply(bone[:, j])
+            drift = np.linalg.norm(local_position[:, j] - rest[j], axis=-1).max()
+            moving[j] = exact and drift > EXACT_TOLERANCE
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # "Gimbal lock detected": the angles are still right
+            z, x, y = relative.as_euler(ORDER, degrees=True).T
+        local_rotation[:, j] = np.stack([x, y, z], axis=-1)
+
+    # bvhio's structure, then its writer.
+    nodes = []
+    for j, name in enumerate(skeleton.joints):
+        node = bvhio.BvhJoint(name)
+        node.Offset = _Vec3.of(np.zeros(3) if parents[j] < 0 else rest[j])
+        node.Channels = (_POSITION if moving[j] else []) + _ROTATION
+        node.Keyframes = [_Key(local_position[t, j], local_rotation[t, j]) for t in range(T)]
+        own = rest[j] if np.linalg.norm(rest[j]) > _TINY else np.array([0.0, 0.1, 0.0])
+        node.EndSite = _Vec3.of(own / np.linalg.norm(own) * max(0.25 * np.linalg.norm(own), 0.02))
+        nodes.append(node)
+    for p, j in skeleton.bones:  # in index order: bvhio writes children in list order
+        nodes[p].Children.append(nodes[j])
+    container = bvhio.BvhContainer(nodes[skeleton.root], T, 1.0 / seq.fps)
+    with atomic_path(path) as tmp:
+        bvhio.writeBvh(str(tmp), container, percision=9)
+    return path
+
+
+# -- import -------------------------------------------------------------------------------
+
+
+def _check_whole(path: Path) -> None:
+    """Refuse a file bvhio would misread (its parser loops forever at an early end of file)."""
+    try:
+        lines = [line.split() for line in path.read_text().splitlines()]
+    except (OSError, UnicodeDecodeError) as e:
+        raise MarionnetteError(
+            f"{path} is not a readable BVH text file ({type(e).__name__}); export it again"
+        ) from None
+    lines = [tokens for tokens in lines if tokens]
+    if not lines or lines[0] != ["HIERARCHY"]:
+        raise MarionnetteError(f"{path} is not a BVH file (it does not start with HIERARCHY)")
+    try:
+        motion = lines.index(["MOTION"])
+    except ValueError:
+        raise MarionnetteError(f"{path} is truncated: its HIERARCHY never reaches a MOTION section") from None
+    head = lines[motion + 1 : motion + 3]
+    if len(head) < 2 or head[0][:1] != ["Frames:"] or head[1][:2] != ["Frame", "Time:"]:
+        raise MarionnetteError(f"{path}: MOTION must be followed by 'Frames: N' and 'Frame Time: SECONDS' lines")
+    try:
+        frames, frame_time = int(head[0][1]), float(head[1][2])
+    except (IndexError, ValueError):
+        raise MarionnetteError(
+            f"{path}: 'Frames:' needs a whole number and 'Frame Time:' a number of seconds"
+        ) from None
+    if frame_time <= 0 or frames < 0:
+        raise MarionnetteError(f"{path}: Frames is {frames} and Frame Time {frame_time}; both must be positive")
+    found = len(lines) - (motion + 3)
+    if found < frames:
+        raise MarionnetteError(f"{path} is truncated: it announces {frames} frames and holds {found}")
+
+
+def _rest_extent(offsets: np.ndarray, parents: list[int]) -> float:
+    """The largest side of the rest pose's bounding box, in file units."""
+    rest = np.zeros_like(offsets)
+    for j, p in enumerate(parents):  # bvhio's layout lists parents first
+        rest[j] = offsets[j] + (rest[p] if p >= 0 else 0.0)
+    return float(np.ptp(rest, axis=0).max()) if len(rest) > 1 else 0.0
+
+
+def load_bvh(path: str | os.PathLike, scale: float | None = None) -> PoseSequence:
+    """Read a BVH file into a :class:`PoseSequence` on the file's own skeleton.
+
+    :param scale: metres per file unit; ``None`` detects metres, centimetres or
+        millimetres from the rest pose's size (see the module docstring).
+    """
+    bvhio = _bvhio()
+    path = Path(path)
+    if not path.is_file():
+        raise MarionnetteError(f"{path}: no such BVH file")
+    _check_whole(path)
+    try:
+        bvh = bvhio.readAsBvh(str(path))
+    except (SyntaxError, ValueError, IndexError, TypeError) as e:
+        # bvhio's SyntaxError carries (file, line number, column, line text); its line numbers drift, the text does not
+        near = e.args[1][3].strip() if isinstance(e, SyntaxError) and len(e.args) > 1 and len(e.args[1]) > 3 else ""
+        near = f" near {near[:60]!r}" if near else ""
+        raise MarionnetteError(f"{path} is not a valid BVH file{near}: {e.args[0] if e.args else e}") from None
+
+    layout = bvh.Root.layout()  # [(joint, index, depth)], depth first: parents before children
+    nodes = [node for node, _, _ in layout]
+    position_of = {id(node): k for k, node in enumerate(nodes)}
+    parents = [-1] * len(nodes)
+    for k, node in enumerate(nodes):
+        for child in node.Children:
+            parents[position_of[id(child)]] = k
+    skeleton = Skeleton(path.stem, tuple(node.Name for node in nodes), tuple(parents))
+
+    offsets = np.array([[node.Offset.x, node.Offset.y, node.Offset.z] for node in nodes], dtype=np.float64)
+    if scale is None:
+        extent = _rest_extent(offsets, parents)
+        scale = next((s for lo, hi, s in _UNITS if lo <= extent <= hi), None)
+        if scale is None:
+            raise MarionnetteError(
+                f"{path}: cannot tell its units (rest pose {extent:g} units across, neither metres, centimetres nor "
+                f"millimetres); pass scale= in metres per unit (CMU files: 0.056444)"
+            )
+    elif not np.isfinite(scale) or scale <= 0:
+        raise MarionnetteError(f"load_bvh scale is {scale!r}: give metres per file unit (0.01 for centimetres)")
+
+    T, J = bvh.FrameCount, len(nodes)
+    if T == 0:
+        raise MarionnetteError(f"{path} holds no frames (Frames: 0); export at least one frame")
+    translation = np.empty((T, J, 3))  # (T, J, 3) local translation: OFFSET or position channels
+    quaternion = np.empty((T, J, 4))  # (T, J, 4) local rotation, scipy's (x, y, z, w)
+    for j, node in enumerate(nodes):
+        for t, key in enumerate(node.Keyframes):
+            p, q = key.Position, key.Rotation
+            translation[t, j] = (p.x, p.y, p.z)
+            quaternion[t, j] = (q.x, q.y, q.z, q.w)
+
+    positions = np.zeros((T, J, 3))
+    world: list[Rotation | None] = [None] * J
+    for j in range(J):
+        local = Rotation.from_quat(quaternion[:, j])
+        p = parents[j]
+        if p < 0:
+            world[j], positions[:, j] = local, translation[:, j]
+        else:
+            world[j] = world[p] * local
+            positions[:, j] = positions[:, p] + world[p].apply(translation[:, j])
+
+    fps = 1.0 / bvh.FrameTime
+    if abs(fps - round(fps)) <= 1e-4 * fps:
+        fps = float(round(fps))
+    return PoseSequence(positions * scale, fps, skeleton)

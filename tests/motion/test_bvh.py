@@ -1,0 +1,175 @@
+import warnings
+
+import numpy as np
+import pytest
+from scipy.spatial.transform import Rotation
+
+from marionnette.errors import MarionnetteError
+from marionnette.motion import CANONICAL, MEDIAPIPE_33, NTU_25, PoseSequence, Skeleton, load_bvh, save_bvh
+
+with warnings.catch_warnings():  # bvhio's `import glm` warns that PyGLM will rename itself
+    warnings.simplefilter("ignore", PendingDeprecationWarning)
+    import bvhio
+
+# Bone offsets of a standing canonical body, metres (x = the person's left, y up).
+REST = {
+    "spine": (0, 0.25, 0), "neck": (0, 0.25, 0), "head": (0, 0.2, 0.02),
+    "left_shoulder": (0.18, 0, 0), "left_elbow": (0.28, 0, 0), "left_wrist": (0.25, 0, 0),
+    "right_shoulder": (-0.18, 0, 0), "right_elbow": (-0.28, 0, 0), "right_wrist": (-0.25, 0, 0),
+    "left_hip": (0.1, 0, 0), "left_knee": (0, -0.42, 0), "left_ankle": (0, -0.4, 0),
+    "right_hip": (-0.1, 0, 0), "right_knee": (0, -0.42, 0), "right_ankle": (0, -0.4, 0),
+}  # fmt: skip
+
+
+def rigid_motion(T=40, fps=30.0, seed=0, skeleton=CANONICAL, offsets=None):
+    """Forward kinematics of random joint rotations: every bone keeps its length."""
+    rng = np.random.default_rng(seed)
+    offsets = offsets or {j: tuple(rng.normal(size=3) * 0.2) for j in skeleton.joints}
+    world = [None] * len(skeleton)
+    positions = np.zeros((T, len(skeleton), 3))
+    for j in skeleton.order:
+        local = Rotation.random(T, random_state=int(rng.integers(2**31)))  # big, arbitrary turns
+        p = skeleton.parents[j]
+        if p < 0:
+            world[j] = local
+            positions[:, j] = [0.0, 1.0, 0.0] + np.cumsum(rng.normal(scale=0.01, size=(T, 3)), axis=0)
+        else:
+            world[j] = world[p] * local
+            positions[:, j] = positions[:, p] + world[p].apply(offsets[skeleton.joints[j]])
+    return PoseSequence(positions, fps, skeleton)
+
+
+def channels(path):
+    return {line.split()[1]: line.split()[3:] for line in _joint_lines(path)}
+
+
+def _joint_lines(path):
+    lines = [line.strip() for line in open(path)]
+    out = []
+    for k, line in enumerate(lines):
+        if line.startswith(("ROOT", "JOINT")):
+            out.append(f"{line} {lines[k + 3]}")  # name, {, OFFSET, CHANNELS
+    return out
+
+
+def test_rigid_motion_round_trips_within_1e5_m_through_rotations_alone(tmp_path):
+    seq = rigid_motion(offsets=REST)
+    path = seq.save_bvh(tmp_path / "walk.bvh")
+    found = channels(path)
+    assert found["pelvis"] == ["6", "Xposition", "Yposition", "Zposition", "Zrotation", "Xrotation", "Yrotation"]
+    assert all(c == ["3", "Zrotation", "Xrotation", "Yrotation"] for j, c in found.items() if j != "pelvis")
+    back = PoseSequence.load_bvh(path)
+    assert back.skeleton.joints == CANONICAL.joints and back.skeleton.parents == CANONICAL.parents
+    assert back.skeleton.name == "walk" and back.fps == 30.0 and len(back) == len(seq)
+    assert np.abs(back.positions - seq.positions).max() < 1e-5
+    assert back.to(CANONICAL).skeleton == CANONICAL
+
+
+def test_the_file_is_a_real_bvh_that_bvhio_reads_back_on_its_own(tmp_path):
+    seq = rigid_motion(T=12, seed=3)
+    path = save_bvh(seq, tmp_path / "clip.bvh")
+    text = path.read_text()
+    assert text.startswith("HIERARCHY\nROOT pelvis\n") and "\nMOTION\nFrames: 12\nFrame Time: 0.0333" in text
+    assert text.count("End Site") == 5  # head, wrists, ankles
+
+    container = bvhio.readAsBvh(str(path))
+    assert container.FrameCount == 12 and container.FrameTime == pytest.approx(1 / 30)
+    root = bvhio.readAsHierarchy(str(path))  # bvhio's own forward kinematics
+    for frame in (0, 5, 11):
+        root.loadPose(frame, recursive=True)
+        joints = [joint for joint, _, _ in root.layout()]
+        assert [j.Name for j in joints] == list(CANONICAL.joints)
+        world = np.array([[*j.PositionWorld] for j in joints])
+        assert np.abs(world - seq.positions[frame]).max() < 1e-5
+
+
+def test_rotations_are_real_swings_of_the_rest_bones(tmp_path):
+    seq = rigid_motion(T=8, offsets=REST, seed=5)
+    path = save_bvh(seq, tmp_path / "clip.bvh")
+    container = bvhio.readAsBvh(str(path))
+    elbow = next(j for j, _, _ in container.Root.layout() if j.Name == "left_elbow")
+    assert elbow.Channels == ["Zrotation", "Xrotation", "Yrotation"]  # a rotation, no translation
+    wrist_rest = np.array([*elbow.Children[0].Offset])
+    assert np.linalg.norm(wrist_rest) == pytest.approx(0.25, abs=1e-6)  # the rest bone has the sequence's length
+    angles = [
+        Rotation.from_quat([k.Rotation.x, k.Rotation.y, k.Rotation.z, k.Rotation.w]).magnitude()
+        for k in elbow.Keyframes
+    ]
+    assert angles[0] < 1e-6 and max(angles) > 0.1  # the rest pose is frame 0; later frames turn
+
+
+@pytest.mark.parametrize("skeleton", [MEDIAPIPE_33, NTU_25], ids=lambda s: s.name)
+def test_stretching_bones_get_position_channels_and_still_round_trip(tmp_path, skeleton):
+    rng = np.random.default_rng(1)
+    seq = PoseSequence(rng.normal(scale=0.3, size=(15, len(skeleton), 3)), 25.0, skeleton)
+    path = save_bvh(seq, tmp_path / "captured.bvh")
+    assert all(c[0] == "6" for c in channels(path).values())
+    back = load_bvh(path)
+    assert set(back.skeleton.joints) == set(skeleton.joints)
+    assert np.abs(back.to(skeleton).positions - seq.positions).max() < 1e-5
+
+
+def test_exact_false_writes_rotations_only_with_median_bone_lengths(tmp_path):
+    rng = np.random.default_rng(2)
+    seq = rigid_motion(T=20, offsets=REST, seed=2)
+    noisy = PoseSequence(seq.positions + rng.normal(scale=0.01, size=seq.positions.shape), 30.0, CANONICAL)
+    path = save_bvh(noisy, tmp_path / "smooth.bvh", exact=False)
+    assert sum(c[0] == "6" for c in channels(path).values()) == 1
+    back = load_bvh(path)
+    bone = np.linalg.norm(back.positions[:, 1:] - back.positions[:, list(CANONICAL.parents[1:])], axis=-1)  # (T, 15)
+    assert np.ptp(bone, axis=0).max() < 1e-5  # rigid
+    assert np.abs(back.positions - noisy.positions).max() < 0.1
+
+
+def test_units_are_detected_from_the_body_size_or_given(tmp_path):
+    seq = rigid_motion(T=5, offsets=REST)
+    in_cm = PoseSequence(seq.positions * 100, 30.0, CANONICAL)
+    path = save_bvh(in_cm, tmp_path / "cm.bvh")
+    assert np.abs(load_bvh(path).positions - seq.positions).max() < 1e-5
+    assert np.abs(load_bvh(path, scale=0.01).positions - seq.positions).max() < 1e-5
+    odd = save_bvh(PoseSequence(seq.positions * 20, 30.0, CANONICAL), tmp_path / "odd.bvh")
+    with pytest.raises(MarionnetteError) as e:
+        load_bvh(odd)
+    assert "\n" not in str(e.value) and str(odd) in str(e.value) and "scale=" in str(e.value)
+    assert np.abs(load_bvh(odd, scale=0.05).positions - seq.positions).max() < 1e-5
+
+
+def test_a_mixamo_rig_maps_onto_canonical(tmp_path):
+    names = ["Hips", "Spine", "Neck", "Head", "LeftArm", "LeftForeArm", "LeftHand", "RightArm", "RightForeArm",
+             "RightHand", "LeftUpLeg", "LeftLeg", "LeftFoot", "RightUpLeg", "RightLeg", "RightFoot"]  # fmt: skip
+    rig = Skeleton("rig", tuple(f"mixamorig:{n}" for n in names), CANONICAL.parents)
+    offsets = {f"mixamorig:{n}": REST.get(c, (0, 0, 0)) for n, c in zip(names, CANONICAL.joints, strict=True)}
+    seq = rigid_motion(T=6, skeleton=rig, offsets=offsets)
+    back = load_bvh(save_bvh(seq, tmp_path / "mixamo.bvh")).to(CANONICAL)
+    np.testing.assert_allclose(back.positions[:, 5], seq.positions[:, 5], atol=1e-5)  # left_elbow <- LeftForeArm
+    np.testing.assert_allclose(back.positions[:, 0], seq.positions[:, [10, 13]].mean(axis=1), atol=1e-5)
+
+
+def test_bad_bvh_files_get_one_line_errors_and_never_hang(tmp_path):
+    good = save_bvh(rigid_motion(T=6), tmp_path / "good.bvh").read_text()
+    lines = good.splitlines(keepends=True)
+    cases = {
+        "cut_in_hierarchy.bvh": ("".join(lines[:10]), "truncated"),
+        "cut_in_motion.bvh": ("".join(lines[:-3]), "truncated"),
+        "cut_mid_line.bvh": (good[: len(good) - 40], "not a valid BVH"),
+        "not_bvh.bvh": ("hello\n", "not a BVH"),
+        "bad_number.bvh": (good.replace("OFFSET 0.0 0.0 0.0", "OFFSET 0.0 zero 0.0"), "OFFSET 0.0 zero 0.0"),
+    }
+    for name, (text, says) in cases.items():
+        path = tmp_path / name
+        path.write_text(text)
+        with pytest.raises(MarionnetteError) as e:
+            load_bvh(path)
+        assert "\n" not in str(e.value) and str(path) in str(e.value) and says in str(e.value), (name, str(e.value))
+    with pytest.raises(MarionnetteError, match="no such"):
+        load_bvh(tmp_path / "absent.bvh")
+
+
+def test_missing_joints_cannot_be_written(tmp_path):
+    seq = rigid_motion(T=4)
+    positions, confidence = seq.positions.copy(), seq.confidence.copy()
+    positions[2, 6], confidence[2, 6] = np.nan, 0.0
+    with pytest.raises(MarionnetteError) as e:
+        save_bvh(PoseSequence(positions, 30.0, CANONICAL, confidence), tmp_path / "gap.bvh")
+    assert "\n" not in str(e.value) and "left_wrist" in str(e.value) and "frame 2" in str(e.value)
+    assert not (tmp_path / "gap.bvh").exists()
