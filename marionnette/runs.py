@@ -23,46 +23,19 @@ import csv
 import io
 import os
 import re
-import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import yaml
 
 from marionnette.errors import MarionnetteError
+from marionnette.files import PARTIAL, atomic_write_text
 
 CONFIG = "config.yaml"
 PROGRESS = "progress.csv"
-PARTIAL = ".partial"  # the suffix of a file being written; renamed away once whole
 _CHECKPOINT = re.compile(r"^step_(\d+)\.(\w+)$")
-
-
-@contextlib.contextmanager
-def atomic_open(path: str | os.PathLike, mode: str = "wb") -> Iterator[IO]:
-    """Open a temporary file beside ``path``; on success it replaces ``path`` at once.
-
-    On an exception the temporary file is removed and ``path`` keeps its old content.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=PARTIAL)
-    try:
-        with os.fdopen(fd, mode) as f:
-            yield f
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-
-
-def atomic_write_text(path: str | os.PathLike, text: str) -> None:
-    with atomic_open(path, "w") as f:
-        f.write(text)
 
 
 def run_name(env_id: str, algo: str, seed: int, when: float | None = None) -> str:

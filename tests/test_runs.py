@@ -1,7 +1,8 @@
 import pytest
 
 from marionnette.errors import MarionnetteError
-from marionnette.runs import ProgressLog, Run, atomic_open, read_progress
+from marionnette.files import atomic_open
+from marionnette.runs import ProgressLog, Run, read_progress
 
 
 def test_atomic_open_keeps_the_old_file_when_the_write_fails(tmp_path):

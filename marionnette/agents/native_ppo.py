@@ -26,7 +26,8 @@ from torch import nn
 from torch.distributions import Categorical
 
 from marionnette.errors import MarionnetteError
-from marionnette.runs import ProgressLog, Run, atomic_open
+from marionnette.files import atomic_open
+from marionnette.runs import ProgressLog, Run
 
 CHECKPOINT_EXT = "pt"
 

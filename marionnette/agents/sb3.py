@@ -26,6 +26,8 @@ from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.callbacks import BaseCallback, CallbackList
 from stable_baselines3.common.env_util import make_vec_env
 from stable_baselines3.common.logger import KVWriter, Logger, TensorBoardOutputFormat
+from stable_baselines3.common.running_mean_std import RunningMeanStd
+from stable_baselines3.common.vec_env import VecNormalize
 
 try:  # a class, which pickles into checkpoints by reference; older SB3 has only the function
     from stable_baselines3.common.utils import LinearSchedule
@@ -35,12 +37,13 @@ except ImportError:
 from marionnette.agents.policy import masked_choice
 from marionnette.envs import make
 from marionnette.errors import MarionnetteError
-from marionnette.runs import ProgressLog, Run, atomic_open
+from marionnette.files import atomic_open
+from marionnette.runs import ProgressLog, Run
 
 CHECKPOINT_EXT = "zip"
 ALGOS: dict[str, type[BaseAlgorithm]] = {"dqn": DQN, "ppo": PPO, "ppo_mask": MaskablePPO}
 # Keys of the YAML that configure the run rather than the algorithm's constructor.
-RUN_KEYS = {"n_timesteps", "policy", "n_envs", "env_kwargs", "checkpoint_every"}
+RUN_KEYS = {"n_timesteps", "policy", "n_envs", "env_kwargs", "checkpoint_every", "normalize"}
 _NOT_HYPERPARAMS = {"self", "policy", "env", "seed", "device", "verbose", "tensorboard_log", "_init_setup_model"}
 # Hyperparameters that take a schedule (a function of the progress remaining, 1 → 0) as
 # well as a number; the YAML writes one as the RL Zoo does, e.g. ``learning_rate: lin_2.5e-4``.
@@ -119,10 +122,52 @@ class _Progress(BaseCallback):
         return True
 
 
+def normalizer_path(checkpoint: Path) -> Path:
+    """Where the VecNormalize statistics of a checkpoint live: ``step_N.zip`` -> ``step_N.normalize.npz``."""
+    return checkpoint.with_suffix(".normalize.npz")
+
+
+def save_normalizer(env: VecNormalize, path: Path) -> None:
+    """VecNormalize's running statistics as plain arrays (SB3's own ``save`` pickles the whole
+    wrapper; arrays load without unpickling anything)."""
+    arrays = {
+        "norm_obs": np.bool_(env.norm_obs),
+        "clip_obs": np.float64(env.clip_obs),
+        "epsilon": np.float64(env.epsilon),
+    }
+    for name in ("obs_rms", "ret_rms"):
+        rms = getattr(env, name)
+        arrays |= {f"{name}_mean": rms.mean, f"{name}_var": rms.var, f"{name}_count": np.float64(rms.count)}
+    with atomic_open(path) as f:
+        np.savez(f, **arrays)
+
+
+def load_normalizer(path: Path) -> dict[str, np.ndarray]:
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            return {k: z[k] for k in z.files}
+    except Exception as e:
+        raise MarionnetteError(
+            f"{path} is not readable VecNormalize statistics ({type(e).__name__}): "
+            "delete the checkpoint it belongs to and resume from an earlier one"
+        ) from None
+
+
+def restore_normalizer(env: VecNormalize, stats: dict[str, np.ndarray]) -> None:
+    for name in ("obs_rms", "ret_rms"):
+        rms = RunningMeanStd(shape=stats[f"{name}_mean"].shape)
+        rms.mean, rms.var, rms.count = stats[f"{name}_mean"], stats[f"{name}_var"], float(stats[f"{name}_count"])
+        setattr(env, name, rms)
+
+
 def save(model: BaseAlgorithm, run: Run, algo: str, final: bool = False) -> Path:
-    """Write a checkpoint (and DQN's replay buffer, for a faithful resume) atomically."""
+    """Write a checkpoint (with DQN's replay buffer, for a faithful resume, and VecNormalize's
+    statistics, without which the policy cannot read observations) atomically."""
     step = model.num_timesteps
     path = run.model_path(CHECKPOINT_EXT) if final else run.checkpoint_path(step, CHECKPOINT_EXT)
+    normalizer = model.get_vec_normalize_env()
+    if normalizer is not None:  # first: a checkpoint is only ever seen with its statistics
+        save_normalizer(normalizer, normalizer_path(path))
     with atomic_open(path) as f:
         model.save(f)
     if algo == "dqn" and not final:
@@ -140,6 +185,7 @@ def learn(run: Run, config: dict[str, Any], *, device: str, progress=None) -> No
     n_envs = int(hp.pop("n_envs", 1))
     env_kwargs = hp.pop("env_kwargs", {}) or {}
     every = int(hp.pop("checkpoint_every", max(n_timesteps // 10, 1)))
+    normalize = hp.pop("normalize", False)  # the RL Zoo's key: true, or VecNormalize's kwargs
 
     hp.update({key: schedule(key, hp[key]) for key in SCHEDULE_KEYS if key in hp})
 
@@ -148,6 +194,10 @@ def learn(run: Run, config: dict[str, Any], *, device: str, progress=None) -> No
     env = make_vec_env(
         functools.partial(make, env_id), n_envs=n_envs, seed=seed + (latest[0] if latest else 0), env_kwargs=env_kwargs
     )
+    if normalize:
+        env = VecNormalize(env, gamma=float(hp.get("gamma", 0.99)), **({} if normalize is True else dict(normalize)))
+        if latest is not None:
+            restore_normalizer(env, load_normalizer(normalizer_path(latest[1])))
     Algo = ALGOS[algo]
     if latest is None:
         try:
@@ -194,12 +244,17 @@ class SB3Policy:
     """``predict(obs, action_mask)`` for any SB3 model: MaskablePPO masks natively; for PPO
     and DQN the mask is applied to the action logits or Q-values."""
 
-    def __init__(self, model: BaseAlgorithm, seed: int | None = None):
+    def __init__(self, model: BaseAlgorithm, seed: int | None = None, normalizer: dict[str, np.ndarray] | None = None):
         self.model = model
         self._rng = np.random.default_rng(seed)
+        self.normalizer = normalizer  # VecNormalize's observation statistics, when it trained with them
 
     def predict(self, obs, action_mask=None, deterministic=True):
         obs = np.asarray(obs, dtype=np.float32)
+        if self.normalizer is not None and self.normalizer["norm_obs"]:  # as VecNormalize.normalize_obs does
+            n = self.normalizer
+            scaled = (obs - n["obs_rms_mean"]) / np.sqrt(n["obs_rms_var"] + n["epsilon"])
+            obs = np.clip(scaled, -n["clip_obs"], n["clip_obs"]).astype(np.float32)
         single = obs.shape == self.model.observation_space.shape
         if isinstance(self.model, MaskablePPO) or action_mask is None:
             kwargs = {"action_masks": action_mask} if isinstance(self.model, MaskablePPO) else {}
@@ -219,4 +274,7 @@ class SB3Policy:
 def load(path: Path, algo: str, device: str = "cpu") -> SB3Policy:
     if not os.path.isfile(path):
         raise MarionnetteError(f"checkpoint {path} does not exist: pass a run that has finished or checkpointed")
-    return SB3Policy(_load_model(path, algo, device=device))
+    stats = normalizer_path(Path(path))
+    return SB3Policy(
+        _load_model(path, algo, device=device), normalizer=load_normalizer(stats) if stats.exists() else None
+    )

@@ -34,7 +34,8 @@ import numpy as np
 from marionnette.agents.policy import masked_choice
 from marionnette.envs import tictactoe as t3
 from marionnette.errors import MarionnetteError
-from marionnette.runs import ProgressLog, Run, atomic_open
+from marionnette.files import atomic_open
+from marionnette.runs import ProgressLog, Run
 
 CHECKPOINT_EXT = "npz"
 N_BOARDS = 3**9  # every assignment of 9 cells to {empty, X, O}: the table index space

@@ -26,6 +26,7 @@ class EnvEntry(NamedTuple):
     watch_kwargs: tuple[dict, ...] = ({},)  # env kwargs over the run's for `watch`, cycled per episode
     vector_entry_point: str | None = None  # the batched game, for gymnasium.make_vec(..., "vector_entry_point")
     kwargs: dict | None = None  # registered with the id (the arcade entry points take the game's name)
+    max_episode_steps: int | None = None  # Gymnasium's TimeLimit (the arcade games truncate themselves)
 
 
 ENVS: tuple[EnvEntry, ...] = (
@@ -66,6 +67,12 @@ ENVS: tuple[EnvEntry, ...] = (
         vector_entry_point="marionnette.envs.arcade:vector_env",
         kwargs={"game": "Asterix"},
     ),
+    EnvEntry(
+        "marionnette/CharacterWalk-v0",
+        "marionnette.envs.character.walk:CharacterWalkEnv",
+        "The MuJoCo character walks forward (Humanoid-v5's task on marionnette's body); 26 torque motors",
+        max_episode_steps=1000,
+    ),
 )
 
 
@@ -103,6 +110,7 @@ def register_envs() -> None:
                 entry_point=entry.entry_point,
                 vector_entry_point=entry.vector_entry_point,
                 kwargs=entry.kwargs,
+                max_episode_steps=entry.max_episode_steps,
             )
 
 

@@ -58,7 +58,7 @@ import numpy as np
 from scipy.spatial.transform import Rotation
 
 from marionnette.errors import MarionnetteError
-from marionnette.motion.atomic import atomic_path
+from marionnette.files import atomic_path
 from marionnette.motion.sequence import PoseSequence
 from marionnette.motion.skeleton import Skeleton
 

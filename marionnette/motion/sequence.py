@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from marionnette.errors import MarionnetteError
-from marionnette.motion.atomic import atomic_path
+from marionnette.files import atomic_path
 from marionnette.motion.mapping import JointMap, find_mapping
 from marionnette.motion.skeleton import BUILTIN_SKELETONS, Skeleton
 
