@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import gymnasium as gym
 import numpy as np
 import torch
 from sb3_contrib import MaskablePPO
@@ -267,8 +268,11 @@ class SB3Policy:
                 else:
                     scores = self.model.policy.get_distribution(obs_t).distribution.logits  # (N, A)
             action = masked_choice(scores.cpu().numpy(), action_mask, deterministic, self._rng)
-        action = np.asarray(action).reshape(-1)
-        return int(action[0]) if single else action
+        if isinstance(self.model.action_space, gym.spaces.Discrete):
+            action = np.asarray(action).reshape(-1)
+            return int(action[0]) if single else action
+        action = np.asarray(action, dtype=np.float32)  # continuous: (A,) for one obs, (N, A) for a batch
+        return action.reshape(self.model.action_space.shape) if single else action
 
 
 def load(path: Path, algo: str, device: str = "cpu") -> SB3Policy:

@@ -1,0 +1,1 @@
+"""Perception: images in, motion out. Imports only marionnette.motion of ours."""

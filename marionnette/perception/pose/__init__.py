@@ -1,0 +1,1 @@
+"""Pose capture: sources of images, MediaPipe capture, One-Euro filtering."""
