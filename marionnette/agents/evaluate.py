@@ -19,6 +19,14 @@ class Episode(NamedTuple):
     ret: float  # the sum of the agent's rewards
     length: int  # agent steps
     info: dict[str, Any]  # the final step's info
+    start: dict[str, Any] | None = None  # reset()'s info
+
+    @property
+    def forward(self) -> float | None:
+        """Metres the character moved along +x (envs whose info has ``x_position``), else None."""
+        if self.start is None or "x_position" not in self.info:
+            return None
+        return self.info["x_position"] - self.start["x_position"]
 
 
 def play_episode(policy: Policy, env: gym.Env, seed: int | None = None, frames: list | None = None) -> Episode:
@@ -28,6 +36,7 @@ def play_episode(policy: Policy, env: gym.Env, seed: int | None = None, frames: 
     to the policy so that a masked agent never plays an illegal move.
     """
     obs, info = env.reset(seed=seed)
+    start = info
     if frames is not None:
         frames.append(env.render())
     ret, length = 0.0, 0
@@ -38,7 +47,7 @@ def play_episode(policy: Policy, env: gym.Env, seed: int | None = None, frames: 
         if frames is not None:
             frames.append(env.render())
         if terminated or truncated:
-            return Episode(ret, length, info)
+            return Episode(ret, length, info, start)
 
 
 class Score(NamedTuple):

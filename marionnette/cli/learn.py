@@ -83,10 +83,18 @@ def eval_(
     if env_id == TICTACTOE:
         console.print(tictactoe_table(policy, episodes, seed, title=f"{config['algo']} · tic-tac-toe"))
         return
-    results = [e.ret for e in evaluate.returns(policy, env_id, episodes, seed, config["hyperparams"].get("env_kwargs"))]
-    table = Table("env", "episodes", "mean return", "std", title=f"{config['algo']} · {env_id}")
+    played = list(evaluate.returns(policy, env_id, episodes, seed, config["hyperparams"].get("env_kwargs")))
+    results = [e.ret for e in played]
+    columns = ["env", "episodes", "mean return", "std", "mean length"]
     std = statistics.pstdev(results) if len(results) > 1 else 0.0
-    table.add_row(env_id, str(len(results)), f"{statistics.fmean(results):.2f}", f"{std:.2f}")
+    row = [env_id, str(len(results)), f"{statistics.fmean(results):.2f}", f"{std:.2f}",
+           f"{statistics.fmean(e.length for e in played):.0f}"]  # fmt: skip
+    if played[0].forward is not None:  # a character: how far it got
+        columns.append("metres forward (mean, max)")
+        forward = [e.forward for e in played]
+        row.append(f"{statistics.fmean(forward):.2f}, {max(forward):.2f}")
+    table = Table(*columns, title=f"{config['algo']} · {env_id}")
+    table.add_row(*row)
     console.print(table)
 
 
