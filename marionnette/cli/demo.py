@@ -15,6 +15,7 @@ from marionnette.cli.console import console, one_line_errors, progress_bar
 from marionnette.cli.learn import TICTACTOE, tictactoe_table
 
 PONG = "marionnette/Pong-v0"
+WALK = "marionnette/CharacterWalk-v0"
 
 
 @one_line_errors
@@ -22,8 +23,9 @@ def demo(
     runs_dir: Annotated[Path, typer.Option(help="where the demo's runs go")] = Path("runs"),
     episodes: Annotated[int, typer.Option(help="games per row of the score tables")] = 100,
     pong_steps: Annotated[int, typer.Option(help="native PPO steps on Pong (about a minute on 2 cores)")] = 1_310_720,
+    walk_steps: Annotated[int, typer.Option(help="SB3 PPO steps on the walking character")] = 40_960,
 ) -> None:
-    """Train tic-tac-toe agents and Pong; score them and film them."""
+    """Train tic-tac-toe agents, Pong and the walking character; score them and film them."""
     from marionnette import agents
     from marionnette.agents.evaluate import record
     from marionnette.envs import entry
@@ -49,6 +51,13 @@ def demo(
     frames, fps = record(policy, PONG, episodes=1, seed=0, env_kwargs=[{"max_episode_steps": 900}], hold_seconds=0.5)
     video = write_video(run.video_path("pong"), frames, fps)
     console.print(f"after {pong_steps:,} steps of training, a minute of its play: [bold]{video}[/]", soft_wrap=True)
+    console.rule("[bold]the character · learning to walk, SB3 PPO (a short budget: it learns to fall forward)")
+    with progress_bar("ppo") as update:
+        run = agents.train(WALK, "ppo", steps=walk_steps, device="cpu", runs_dir=runs_dir, progress=update)
+    policy = agents.load(run.path)
+    frames, fps = record(policy, WALK, episodes=1, seed=0, hold_seconds=0.5)
+    video = write_video(run.video_path("walk"), frames, fps)
+    console.print(f"after {walk_steps:,} steps, the tracking camera: [bold]{video}[/]", soft_wrap=True)
     console.print(f"demo done in {time.perf_counter() - started:.0f}s; runs are under {runs_dir}/", soft_wrap=True)
 
 
