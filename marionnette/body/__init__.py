@@ -15,5 +15,6 @@ Linux machine with no display) renders through Mesa or the GPU driver.
 
 from marionnette.body.camera import BodyCamera
 from marionnette.body.character import Character, from_motion_frame, to_motion_frame
+from marionnette.body.retarget import Retargeter
 
-__all__ = ["BodyCamera", "Character", "from_motion_frame", "to_motion_frame"]
+__all__ = ["BodyCamera", "Character", "Retargeter", "from_motion_frame", "to_motion_frame"]
