@@ -13,8 +13,8 @@ Rendering needs an OpenGL context: ``MUJOCO_GL=egl`` (``import marionnette`` set
 Linux machine with no display) renders through Mesa or the GPU driver.
 """
 
-from marionnette.body.camera import BodyCamera
+from marionnette.body.camera import BodyCamera, VirtualCamera
 from marionnette.body.character import Character, from_motion_frame, to_motion_frame
 from marionnette.body.retarget import Retargeter
 
-__all__ = ["BodyCamera", "Character", "Retargeter", "from_motion_frame", "to_motion_frame"]
+__all__ = ["VirtualCamera", "BodyCamera", "Character", "Retargeter", "from_motion_frame", "to_motion_frame"]

@@ -108,3 +108,36 @@ class BodyCamera:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+class VirtualCamera:
+    """The character played through poses ``qpos (T, nq)`` and filmed: a frame source.
+
+    Iterating yields ``(timestamp_s, image (H, W, 3) uint8)`` like a webcam would, so pose
+    capture can run on it; :meth:`truth` is what a perfect capture would return (the
+    canonical forward kinematics of the same poses). A machine with no camera and no person
+    measures the whole capture pipeline against it.
+    """
+
+    def __init__(self, character, qpos: np.ndarray, fps: float = 30.0, camera: str = "front",
+                 width: int = 640, height: int = 480, fast: bool = True):  # fmt: skip
+        qpos = np.asarray(qpos, dtype=np.float64)
+        if qpos.ndim != 2 or qpos.shape[1] != character.model.nq:
+            raise MarionnetteError(f"qpos of shape {qpos.shape}: expected (T, {character.model.nq}), one row per frame")
+        self.character, self.qpos, self.fps = character, qpos, float(fps)
+        self.camera_args = (camera, width, height, fast)
+
+    def __len__(self) -> int:
+        return len(self.qpos)
+
+    def __iter__(self):
+        data = mujoco.MjData(self.character.model)
+        with BodyCamera(self.character.model, *self.camera_args) as camera:
+            for t, q in enumerate(self.qpos):
+                data.qpos[:] = q
+                mujoco.mj_forward(self.character.model, data)
+                yield t / self.fps, camera.render(data)
+
+    def truth(self):
+        """The poses as a canonical :class:`~marionnette.motion.PoseSequence` (metres, y up)."""
+        return self.character.forward_kinematics(self.qpos, fps=self.fps)

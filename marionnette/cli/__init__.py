@@ -16,9 +16,10 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 
-from marionnette.cli import demo, learn  # noqa: E402
+from marionnette.cli import demo, learn, puppet  # noqa: E402
 
 learn.register(app)  # envs, train, eval, watch, play
+puppet.register(app)  # puppet
 demo.register(app)
 
 
