@@ -1,0 +1,117 @@
+"""The character's built-in clips: inside the limits, feet on the floor, smooth, and far
+enough from standing still that imitating them is something to learn."""
+
+import mujoco
+import numpy as np
+import pytest
+
+from marionnette.body import Character
+from marionnette.body.clips import CLIPS, SPECS, clip, clip_qpos
+from marionnette.errors import MarionnetteError
+from marionnette.motion import CANONICAL, CanonicalJoint, PoseSequence
+
+ANKLES = [CanonicalJoint.LEFT_ANKLE, CanonicalJoint.RIGHT_ANKLE]
+
+
+@pytest.fixture(scope="module")
+def character():
+    return Character()
+
+
+@pytest.fixture(scope="module")
+def standing(character):
+    return character.forward_kinematics(character.standing_qpos).positions[0]  # (16, 3)
+
+
+def test_the_promised_clips_are_built_in():
+    assert {"wave", "squat", "march", "reach"} <= set(CLIPS)
+    for spec in SPECS:
+        assert spec.keyframes[0].time == 0 and spec.keyframes[0].pose == ()  # starts standing
+        assert spec.keyframes[-1].pose == ()  # and ends standing: one period of a cycle
+        assert np.all(np.diff([k.time for k in spec.keyframes]) > 0)
+
+
+@pytest.mark.parametrize("name", CLIPS)
+def test_clips_stay_inside_the_joint_limits(character, name):
+    qpos = clip_qpos(name, character=character)
+    hinges = qpos[:, character.hinge_qpos]  # (T, 26)
+    low, high = character.hinge_range.T
+    assert np.all(hinges >= low - 1e-12) and np.all(hinges <= high + 1e-12)
+    np.testing.assert_array_equal(qpos[:, 3:7], np.tile([1.0, 0, 0, 0], (len(qpos), 1)))  # pelvis upright
+
+
+@pytest.mark.parametrize("name", CLIPS)
+def test_the_lowest_ankle_stays_at_standing_height_and_the_support_foot_stays_put(character, standing, name):
+    positions = clip(name, character=character).positions  # (T, 16, 3)
+    ankles = positions[:, ANKLES]  # (T, 2, 3)
+    np.testing.assert_allclose(ankles[..., 1].min(axis=1), standing[ANKLES, 1].min(), atol=1e-3)
+    lower = ankles[..., 1].argmin(axis=1)  # (T,) the supporting foot
+    support = ankles[np.arange(len(positions)), lower]  # (T, 3)
+    slide = np.linalg.norm((support - standing[ANKLES][lower])[:, [0, 2]], axis=1)
+    assert slide.max() < 0.01  # metres
+
+
+def test_the_squat_keeps_the_feet_flat_and_goes_low(character):
+    qpos = clip_qpos("squat", character=character)
+    data = mujoco.MjData(character.model)
+    lowest = min(range(len(qpos)), key=lambda t: qpos[t, 2])
+    data.qpos[:] = qpos[lowest]
+    mujoco.mj_kinematics(character.model, data)
+    for side in ("left_ankle", "right_ankle"):
+        foot_axis = data.xmat[character.model.body(side).id].reshape(3, 3)[:, 0]  # toes direction
+        assert abs(foot_axis[2]) < 1e-6  # flat
+    assert qpos[lowest, 2] < 0.65  # the pelvis goes down about 35 cm
+    np.testing.assert_allclose(qpos[0], character.standing_qpos, atol=1e-12)
+
+
+def test_the_wave_raises_the_right_hand_above_the_head_and_leaves_the_left_arm_hanging(character):
+    positions = clip("wave", character=character).positions
+    right, left, head = CanonicalJoint.RIGHT_WRIST, CanonicalJoint.LEFT_WRIST, CanonicalJoint.HEAD
+    assert (positions[:, right, 1] > positions[:, head, 1]).sum() > 30
+    assert np.ptp(positions[:, left], axis=0).max() < 1e-6
+
+
+def test_marching_lifts_each_knee_in_turn(character, standing):
+    positions = clip("march", character=character).positions
+    for knee in (CanonicalJoint.LEFT_KNEE, CanonicalJoint.RIGHT_KNEE):
+        assert positions[:, knee, 1].max() > standing[knee, 1] + 0.25
+
+
+@pytest.mark.parametrize("name", CLIPS)
+def test_clips_are_smooth(character, name):
+    qpos = clip_qpos(name, fps=50, character=character)
+    step = np.abs(np.diff(qpos[:, character.hinge_qpos], axis=0)).max()
+    assert step < 0.15  # radians per 20 ms frame: under 7.5 rad/s
+    assert np.abs(np.diff(qpos[:, :3], axis=0)).max() < 0.015  # metres per frame of the root
+
+
+@pytest.mark.parametrize("name", CLIPS)
+def test_standing_still_is_far_from_every_clip(character, standing, name):
+    positions = clip(name, character=character).positions
+    error = np.linalg.norm(positions - standing, axis=-1).mean()  # MPJPE of the zero pose
+    assert error > 0.05  # metres: well above 0, so that a learner can beat it
+
+
+def test_shapes_rates_and_repeats(character):
+    spec = next(s for s in SPECS if s.name == "wave")
+    qpos = clip_qpos("wave", fps=50, character=character)
+    assert qpos.shape == (round(spec.duration * 50), character.model.nq)
+    assert len(clip_qpos("wave", fps=25, character=character)) == round(spec.duration * 25)
+    twice = clip_qpos("wave", fps=50, seconds=2 * spec.duration, character=character)
+    np.testing.assert_allclose(twice[len(qpos) :], qpos, atol=1e-9)  # a longer clip plays it again
+    seq = clip("wave", fps=30, character=character)
+    assert isinstance(seq, PoseSequence) and seq.skeleton == CANONICAL and seq.fps == 30
+    np.testing.assert_allclose(
+        seq.positions,
+        character.forward_kinematics(clip_qpos("wave", fps=30, character=character)).positions,
+        atol=1e-6,
+    )
+
+
+def test_bad_names_and_rates_are_one_line(character):
+    with pytest.raises(MarionnetteError, match=r"unknown clip 'dance': the built-in clips are wave, squat, march"):
+        clip_qpos("dance", character=character)
+    with pytest.raises(MarionnetteError, match="positive number of frames per second"):
+        clip_qpos("wave", fps=0, character=character)
+    with pytest.raises(MarionnetteError, match="under 2 frames"):
+        clip("wave", seconds=0.01, character=character)
