@@ -14,15 +14,19 @@ from __future__ import annotations
 
 import os
 import platform
+import sys
 import time
 
-import gymnasium as gym
-import mujoco
-from rich.console import Console
-from rich.table import Table
+if sys.platform == "linux" and not os.environ.get("DISPLAY"):
+    os.environ.setdefault("MUJOCO_GL", "egl")  # before mujoco is imported: it picks its backend then
 
-import marionnette  # noqa: F401  (registers our ids; picks headless OpenGL)
-from marionnette.body import BodyCamera, Character
+import gymnasium as gym  # noqa: E402
+import mujoco  # noqa: E402
+from rich.console import Console  # noqa: E402
+from rich.table import Table  # noqa: E402
+
+import marionnette  # noqa: F401, E402  (registers our ids)
+from marionnette.body import BodyCamera, Character  # noqa: E402
 
 SIZES = ((320, 240), (640, 480))
 
@@ -58,13 +62,8 @@ def main() -> None:
         f"machine: {cpu}, {os.cpu_count()} cores, mujoco {mujoco.__version__}, MUJOCO_GL={os.environ.get('MUJOCO_GL')}"
     )
 
-    table = Table("env", "steps/s", "vs Humanoid-v5", title="env steps/s (one env, random actions)")
-    reference = steps_per_second("Humanoid-v5")
-    ours = steps_per_second("marionnette/CharacterWalk-v0")
-    table.add_row("Gymnasium Humanoid-v5", f"{reference:,.0f}", "1.00×")
-    table.add_row("marionnette/CharacterWalk-v0", f"{ours:,.0f}", f"{ours / reference:.2f}×")
-    console.print(table)
-
+    # Ours render first: closing a Gymnasium MuJoCo env terminates GLFW, after which (mujoco 4.0,
+    # Mesa) no new EGL context opens in this process.
     table = Table("renderer", *(f"{w}×{h}" for w, h in SIZES), title="ms per RGB frame")
     character = Character()
     data = mujoco.MjData(character.model)
@@ -76,13 +75,20 @@ def main() -> None:
                 with BodyCamera(character.model, camera, w, h, fast=fast) as cam:
                     cells.append(f"{ms_per_frame(lambda cam=cam: cam.render(data)):.1f}")
             table.add_row(f"BodyCamera {camera!r} ({'fast' if fast else 'full'})", *cells)
-    cells = []
+    cells, alive = [], []  # not closed (see above) until the process ends
     for w, h in SIZES:
         env = gym.make("Humanoid-v5", render_mode="rgb_array", width=w, height=h)
         env.reset(seed=0)
         cells.append(f"{ms_per_frame(env.render):.1f}")
-        env.close()
+        alive.append(env)
     table.add_row("Humanoid-v5 render() (Gymnasium's defaults)", *cells)
+    console.print(table)
+
+    table = Table("env", "steps/s", "vs Humanoid-v5", title="env steps/s (one env, random actions)")
+    reference = steps_per_second("Humanoid-v5")
+    ours = steps_per_second("marionnette/CharacterWalk-v0")
+    table.add_row("Gymnasium Humanoid-v5", f"{reference:,.0f}", "1.00×")
+    table.add_row("marionnette/CharacterWalk-v0", f"{ours:,.0f}", f"{ours / reference:.2f}×")
     console.print(table)
 
 
