@@ -45,6 +45,7 @@ def mean_return(policy, env_kwargs) -> float:
     return float(np.mean([e.ret for e in episodes]))
 
 
+@pytest.mark.slow  # ~2 min on 2 idle cores, 3.5 min loaded: the default suite stays under 10 min
 def test_dqn_learns_asterix_from_state(tmp_path, one_thread):
     run = agents.train(ID, "dqn", steps=STEPS, seed=SEED, device="cpu", runs_dir=tmp_path / "trained")
     env_kwargs = agents.run_config(run.path)["hyperparams"]["env_kwargs"]
