@@ -73,6 +73,16 @@ ENVS: tuple[EnvEntry, ...] = (
         "The MuJoCo character walks forward (Humanoid-v5's task on marionnette's body); 26 torque motors",
         max_episode_steps=1000,
     ),
+    EnvEntry(
+        "marionnette/CharacterImitate-v0",
+        "marionnette.envs.character.imitate:CharacterImitateEnv",
+        "The character imitates a clip (built-in, .npz or BVH): DeepMimic reward, PD targets, MPJPE in info",
+    ),
+    EnvEntry(
+        "marionnette/CharacterPuppet-v0",
+        "marionnette.envs.character.puppet:CharacterPuppetEnv",
+        "The character moved kinematically by a clip (built-in, .npz or BVH): for watching and datasets",
+    ),
 )
 
 

@@ -1,0 +1,36 @@
+"""Reference motion for the character's tasks: a clip's name or file, as joint angles."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from marionnette.body import Character, Retargeter
+from marionnette.body.clips import CLIPS, clip_qpos
+from marionnette.errors import MarionnetteError
+from marionnette.motion import PoseSequence
+
+
+def reference_qpos(clip: str | os.PathLike | PoseSequence, fps: float, character: Character) -> tuple[str, np.ndarray]:
+    """``(a name for the clip, qpos (T, nq) at fps)`` for a built-in clip name
+    (:data:`marionnette.body.clips.CLIPS`), a ``.npz`` PoseSequence or ``.bvh`` file, or a
+    PoseSequence; files and sequences are resampled to ``fps`` and retargeted (IK, grounded,
+    scaled to the character)."""
+    if isinstance(clip, str) and clip in CLIPS:
+        return clip, clip_qpos(clip, fps=fps, character=character)
+    if isinstance(clip, PoseSequence):
+        name, seq = "PoseSequence", clip
+    else:
+        path = Path(clip)
+        if path.suffix.lower() not in (".npz", ".bvh") or not path.is_file():
+            raise MarionnetteError(
+                f"clip {str(clip)!r}: neither a built-in clip ({', '.join(CLIPS)}) nor an existing .npz or .bvh file"
+            )
+        name = path.name
+        seq = PoseSequence.load(path) if path.suffix.lower() == ".npz" else PoseSequence.load_bvh(path)
+    seq = seq.resample(fps)
+    if len(seq) < 2:
+        raise MarionnetteError(f"clip {name!r} lasts {seq.duration:g} s: a reference needs at least 2 frames")
+    return name, Retargeter(character, ground=True, scale=True).solve(seq)
