@@ -58,6 +58,11 @@ def demo(
     frames, fps = record(policy, WALK, episodes=1, seed=0, hold_seconds=0.5)
     video = write_video(run.video_path("walk"), frames, fps)
     console.print(f"after {walk_steps:,} steps, the tracking camera: [bold]{video}[/]", soft_wrap=True)
+    console.rule("[bold]the puppet · MediaPipe captures the character from its own front camera, the avatar follows")
+    from marionnette.cli.puppet import puppet
+
+    out = runs_dir / "puppet"
+    puppet(source="virtual:wave", out=out / "puppet.mp4", npz=out / "wave.npz", bvh=out / "wave.bvh", window=False)
     console.print(f"demo done in {time.perf_counter() - started:.0f}s; runs are under {runs_dir}/", soft_wrap=True)
 
 
