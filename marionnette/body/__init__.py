@@ -15,6 +15,17 @@ Linux machine with no display) renders through Mesa or the GPU driver.
 
 from marionnette.body.camera import BodyCamera, VirtualCamera
 from marionnette.body.character import Character, from_motion_frame, to_motion_frame
+from marionnette.body.clips import CLIPS, clip, clip_qpos
 from marionnette.body.retarget import Retargeter
 
-__all__ = ["VirtualCamera", "BodyCamera", "Character", "Retargeter", "from_motion_frame", "to_motion_frame"]
+__all__ = [
+    "CLIPS",
+    "clip",
+    "clip_qpos",
+    "VirtualCamera",
+    "BodyCamera",
+    "Character",
+    "Retargeter",
+    "from_motion_frame",
+    "to_motion_frame",
+]

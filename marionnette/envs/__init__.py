@@ -77,6 +77,7 @@ ENVS: tuple[EnvEntry, ...] = (
         "marionnette/CharacterImitate-v0",
         "marionnette.envs.character.imitate:CharacterImitateEnv",
         "The character imitates a clip (built-in, .npz or BVH): DeepMimic reward, PD targets, MPJPE in info",
+        max_episode_steps=1000,
     ),
     EnvEntry(
         "marionnette/CharacterPuppet-v0",

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any, ClassVar
 
 import gymnasium as gym
@@ -18,8 +17,8 @@ import mujoco
 import numpy as np
 from gymnasium import spaces
 
-from marionnette.body import BodyCamera, Character, Retargeter
-from marionnette.body.clips import CLIPS, clip_qpos
+from marionnette.body import BodyCamera, Character
+from marionnette.envs.character.reference import reference_qpos
 from marionnette.errors import MarionnetteError
 from marionnette.motion import CanonicalJoint, PoseSequence
 
@@ -236,7 +235,7 @@ class CharacterImitateEnv(gym.Env):
         self._half_range = (high - low) / 2
 
         # The reference: qpos, qvel and forward kinematics per frame.
-        self.clip_name, qpos = self._reference_qpos(clip)
+        self.clip_name, qpos = reference_qpos(clip, 1 / self.dt, self.character)  # at the control rate
         self.reference_qpos = qpos  # (T, nq)
         self.reference_qvel = self._velocities(qpos)  # (T, nv)
         self.reference = self.character.forward_kinematics(qpos, fps=1 / self.dt)  # (T, 16, 3) y up
@@ -248,27 +247,6 @@ class CharacterImitateEnv(gym.Env):
         self.observation_space = spaces.Box(-np.inf, np.inf, (size,), np.float64)
 
     # -- the reference ----------------------------------------------------------------------
-
-    def _reference_qpos(self, clip: str | os.PathLike | PoseSequence) -> tuple[str, np.ndarray]:
-        """(a name for the clip, ``(T, nq)`` qpos at the control rate)."""
-        fps = 1 / self.dt
-        if isinstance(clip, str) and clip in CLIPS:
-            return clip, clip_qpos(clip, fps=fps, character=self.character)
-        if isinstance(clip, PoseSequence):
-            name, seq = "PoseSequence", clip
-        else:
-            path = Path(clip)
-            if path.suffix.lower() not in (".npz", ".bvh") or not path.is_file():
-                raise MarionnetteError(
-                    f"clip {str(clip)!r}: neither a built-in clip ({', '.join(CLIPS)}) "
-                    f"nor an existing .npz or .bvh file"
-                )
-            name = path.name
-            seq = PoseSequence.load(path) if path.suffix.lower() == ".npz" else PoseSequence.load_bvh(path)
-        seq = seq.resample(fps)
-        if len(seq) < 2:
-            raise MarionnetteError(f"clip {name!r} lasts {seq.duration:g} s: imitation needs at least 2 frames")
-        return name, Retargeter(self.character, ground=True, scale=True).solve(seq)
 
     def _velocities(self, qpos: np.ndarray) -> np.ndarray:
         """``(T, nv)`` central finite differences of ``qpos (T, nq)`` (one-sided at the ends,
