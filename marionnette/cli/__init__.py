@@ -16,10 +16,11 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 
-from marionnette.cli import demo, learn, puppet  # noqa: E402
+from marionnette.cli import demo, imitate, learn, puppet  # noqa: E402
 
 learn.register(app)  # envs, train, eval, watch, play
 puppet.register(app)  # puppet
+imitate.register(app)  # imitate
 demo.register(app)
 
 
