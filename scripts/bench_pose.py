@@ -70,7 +70,9 @@ def main() -> None:
 
     rows = []
     with PoseCapture() as capture:
-        rows.append(("bare MediaPipe (tracking, complexity 1)", *fps_of(capture.process, frames)))
+        rows.append(
+            ("bare MediaPipe (tracking, complexity 1)", *fps_of(lambda t, image: capture.process(image, t), frames))
+        )
     with Puppet(PuppetConfig(), fps=30, render=False) as puppet:
         rows.append(("capture + One-Euro + retarget", *fps_of(puppet.step, frames)))
     with Puppet(PuppetConfig(), fps=30, render=True) as puppet:
