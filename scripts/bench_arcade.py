@@ -9,6 +9,17 @@ Env steps/s: random actions, a batch of B games stepped together. Ours: each gam
 ``ALE/Pong-v5`` preprocessed the same way (84×84 grey, frame-skip 4, stack 4) in its
 threaded ``AtariVectorEnv`` (the strongest Atari baseline here) and, at batch 1, one
 plain ``gymnasium.make`` env; EnvPool's Pong when ``import envpool`` works.
+
+EnvPool: its 1.x wheels install but do not import here (no Atari ROMs, no MyoSuite
+metadata in the wheel); 0.8.4 works, installed beside the venv (it wants gym 0.26)::
+
+    .venv/bin/pip install --target /tmp/envpool084 --no-deps envpool==0.8.4 gym==0.26.2 \
+        gym-notices cloudpickle dm-env optree types-protobuf
+    mkdir -p /tmp/nojax/jax && echo 'raise ImportError' > /tmp/nojax/jax/__init__.py
+    PYTHONPATH=/tmp/nojax:/tmp/envpool084 .venv/bin/python scripts/bench_arcade.py
+
+(the ``nojax`` shim hides jax, which mediapipe brings: envpool 0.8.4's optional XLA glue
+fails on jax >= 0.7 with an AttributeError instead of an ImportError).
 """
 
 from __future__ import annotations
@@ -90,7 +101,8 @@ def ale_steps_per_second(batch: int, seconds: float = 3.0) -> float | None:
 def envpool_steps_per_second(batch: int, seconds: float = 3.0) -> float | None:
     try:
         import envpool
-    except ImportError:
+    except Exception as e:  # not installed, or an install that does not import (see docs/BENCHMARKS.md)
+        print(f"EnvPool skipped: {type(e).__name__}: {str(e).splitlines()[0][:120]}")
         return None
     envs = envpool.make_gymnasium("Pong-v5", num_envs=batch)
     envs.reset()
