@@ -16,6 +16,10 @@ name       seconds    motion
                       the other side
 ``reach``  3.2        the right arm reaches forward and up, the trunk turning with it,
                       then the left arm
+``walk``   1.1        one stride of walking forward at about 1.1 m/s: each leg's hip,
+                      knee and ankle follow the sagittal angles of an adult's gait
+                      (after Winter's gait tables, simplified), the left half a cycle
+                      behind the right, the arms swinging against the legs
 =========  =========  ==============================================================
 
 How a clip is made
@@ -32,6 +36,14 @@ How a clip is made
     the supporting ankle keeps its standing place (both ankles' mean when they are level,
     the lower one when a foot is lifted, blended over ``_SUPPORT_BLEND`` of height).
 
+Travelling clips (``walk``)
+    A stride is a cycle that does not start standing: its first and last keyframes are the
+    same pose, angles follow a periodic cubic spline through the keyframes (smooth across
+    the loop too, where half cosines would stop every joint at every keyframe), and the
+    root is *carried*: each frame it moves so that the supporting ankle stays where it is
+    on the floor, so the body travels as the legs swing. ``seconds`` longer than a stride
+    keeps walking; :func:`stride` is how far one stride carries the root.
+
 Shapes: :func:`clip_qpos` gives ``(T, nq)`` qpos of the :class:`~marionnette.body.Character`
 (frame ``k`` at ``k / fps`` seconds), :func:`clip` the same motion as a canonical
 :class:`~marionnette.motion.PoseSequence` (its forward kinematics).
@@ -42,6 +54,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
+from scipy.interpolate import CubicSpline
 
 from marionnette.body.character import Character
 from marionnette.errors import MarionnetteError
@@ -64,6 +77,7 @@ class ClipSpec(NamedTuple):
     name: str
     description: str
     keyframes: tuple[Keyframe, ...]  # the first at time 0, the last at the clip's duration
+    travels: bool = False  # a locomotion cycle: spline angles, the root carried by the planted foot
 
     @property
     def duration(self) -> float:
@@ -170,7 +184,42 @@ _REACH = ClipSpec(
     ),
 )
 
-SPECS: tuple[ClipSpec, ...] = (_WAVE, _SQUAT, _MARCH, _REACH)
+# walk: the right leg's sagittal angles (degrees) at each tenth of a stride from its heel
+# strike (after Winter, "Biomechanics and Motor Control of Human Movement", adult gait at a
+# natural cadence, rounded): the hip flexes 28 and extends 10, the knee takes the loading
+# bend (15) and the swing bend (60), the ankle (+ toes down here) dorsiflexes through
+# stance and pushes off at toe-off (60%). The left leg is half a stride behind; each arm
+# swings with the opposite leg.
+_STRIDE = 1.1  # seconds: about 109 steps a minute
+_GAIT_HIP = (25.0, 22.0, 15.0, 6.0, -3.0, -10.0, -6.0, 12.0, 26.0, 28.0)
+_GAIT_KNEE = (5.0, 15.0, 12.0, 6.0, 4.0, 8.0, 35.0, 60.0, 45.0, 15.0)
+_GAIT_ANKLE = (0.0, 5.0, -2.0, -6.0, -10.0, -8.0, 12.0, 8.0, 0.0, -3.0)
+
+
+def _gait(k: int) -> tuple[tuple[str, float], ...]:
+    """The walking pose at the ``k``-th tenth of a stride (``k`` mod 10)."""
+    right, left = k % 10, (k + 5) % 10
+    angles: dict[str, float] = {"left_elbow": 20.0, "right_elbow": 20.0}
+    for side, i in (("right", right), ("left", left)):
+        angles |= {
+            f"{side}_hip_flex": _GAIT_HIP[i],
+            f"{side}_knee": _GAIT_KNEE[i],
+            f"{side}_ankle_flex": _GAIT_ANKLE[i],
+        }
+    # Each arm swings about 25 degrees peak to peak, forward as the opposite hip flexes.
+    angles["right_shoulder_flex"] = 0.7 * (_GAIT_HIP[left] - 9.0)
+    angles["left_shoulder_flex"] = 0.7 * (_GAIT_HIP[right] - 9.0)
+    return _pose(**angles)
+
+
+_WALK = ClipSpec(
+    "walk",
+    "walk forward: one stride, the left leg half a stride behind the right",
+    tuple(Keyframe(round(k * _STRIDE / 10, 6), _gait(k)) for k in range(11)),
+    travels=True,
+)
+
+SPECS: tuple[ClipSpec, ...] = (_WAVE, _SQUAT, _MARCH, _REACH, _WALK)
 CLIPS: tuple[str, ...] = tuple(spec.name for spec in SPECS)
 """The built-in clips' names."""
 
@@ -193,6 +242,8 @@ def _hinge_angles(clip: ClipSpec, times: np.ndarray, character: Character) -> np
                 raise MarionnetteError(f"clip {clip.name!r} keyframes a hinge {joint!r} the character does not have")
             keys[k, names.index(joint)] = np.radians(degrees)
     key_times = np.array([frame.time for frame in clip.keyframes])  # (K,)
+    if clip.travels:  # a cycle: smooth through every keyframe and across the loop
+        return CubicSpline(key_times, keys, axis=0, bc_type="periodic")(times)
     segment = np.clip(np.searchsorted(key_times, times, side="right") - 1, 0, len(key_times) - 2)  # (T,)
     span = key_times[segment + 1] - key_times[segment]
     s = np.clip((times - key_times[segment]) / span, 0.0, 1.0)  # (T,) progress through the segment
@@ -200,9 +251,9 @@ def _hinge_angles(clip: ClipSpec, times: np.ndarray, character: Character) -> np
     return (1 - w) * keys[segment] + w * keys[segment + 1]
 
 
-def _place_root(qpos: np.ndarray, character: Character) -> None:
+def _place_root(qpos: np.ndarray, character: Character, travels: bool = False) -> None:
     """Set the root of every frame of ``qpos (T, nq)`` in place so that the feet stay on
-    the floor (see the module docstring)."""
+    the floor (see the module docstring); ``travels``: carried by the supporting foot."""
     standing = character.forward_kinematics(character.standing_qpos).positions[0]  # (16, 3) y up
     stand_ankles = standing[list(_ANKLES)].astype(np.float64)  # (2, 3)
     ankles = character.forward_kinematics(qpos).positions[:, list(_ANKLES)].astype(np.float64)  # (T, 2, 3)
@@ -210,7 +261,12 @@ def _place_root(qpos: np.ndarray, character: Character) -> None:
     # Support weight of the left foot: 1/2 when level, -> 1 as the right foot rises above it.
     left = 1.0 / (1.0 + np.exp(-np.clip((height[:, 1] - height[:, 0]) / _SUPPORT_BLEND, -50, 50)))  # (T,)
     weights = np.stack([left, 1.0 - left], axis=1)[..., None]  # (T, 2, 1)
-    slide = ((stand_ankles - ankles) * weights).sum(axis=1)  # (T, 3) motion frame: x left, z forward
+    if travels:  # each frame undoes the supporting ankle's move relative to the pelvis
+        support = (weights[1:] + weights[:-1]) / 2  # (T-1, 2, 1) over each frame's interval
+        carried = -(np.diff(ankles, axis=0) * support).sum(axis=1)  # (T-1, 3)
+        slide = np.concatenate([np.zeros((1, 3)), np.cumsum(carried, axis=0)])  # (T, 3)
+    else:
+        slide = ((stand_ankles - ankles) * weights).sum(axis=1)  # (T, 3) motion frame: x left, z forward
     lift = stand_ankles[0, 1] - height.min(axis=1)  # (T,) the lowest ankle to standing height
     # Motion (x left, y up, z forward) -> MuJoCo (x forward, y left, z up) root offsets.
     qpos[:, 0] = character.standing_qpos[0] + slide[:, 2]
@@ -241,7 +297,7 @@ def clip_qpos(
     times = np.arange(frames) / fps % found.duration  # (T,) seconds within the clip
     qpos = np.tile(character.standing_qpos, (frames, 1))  # (T, nq)
     qpos[:, character.hinge_qpos] = _hinge_angles(found, times, character)
-    _place_root(qpos, character)
+    _place_root(qpos, character, found.travels)
     return qpos
 
 
@@ -254,4 +310,15 @@ def clip(
     return character.forward_kinematics(clip_qpos(name, fps, seconds, character), fps=fps)
 
 
-__all__ = ["CLIPS", "SPECS", "ClipSpec", "Keyframe", "clip", "clip_qpos", "spec"]
+def stride(name: str, fps: float = 50.0, character: Character | None = None) -> np.ndarray:
+    """``(2,)`` metres (MuJoCo x forward, y left) the root of clip ``name`` moves over one
+    performance at ``fps``: from its first frame to the frame after its last, where the
+    next performance starts. Zero for a clip that stays in place; ``walk`` travels."""
+    found = spec(name)
+    if not found.travels:
+        return np.zeros(2)
+    qpos = clip_qpos(name, fps, found.duration + 1 / float(fps), character)  # one frame more
+    return qpos[-1, :2] - qpos[0, :2]
+
+
+__all__ = ["CLIPS", "SPECS", "ClipSpec", "Keyframe", "clip", "clip_qpos", "spec", "stride"]

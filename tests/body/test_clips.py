@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from marionnette.body import Character
-from marionnette.body.clips import CLIPS, SPECS, clip, clip_qpos
+from marionnette.body.clips import CLIPS, SPECS, clip, clip_qpos, stride
 from marionnette.errors import MarionnetteError
 from marionnette.motion import CANONICAL, CanonicalJoint, PoseSequence
 
@@ -23,12 +23,16 @@ def standing(character):
     return character.forward_kinematics(character.standing_qpos).positions[0]  # (16, 3)
 
 
+IN_PLACE = [spec.name for spec in SPECS if not spec.travels]
+
+
 def test_the_promised_clips_are_built_in():
-    assert {"wave", "squat", "march", "reach"} <= set(CLIPS)
+    assert {"wave", "squat", "march", "reach", "walk"} <= set(CLIPS)
     for spec in SPECS:
-        assert spec.keyframes[0].time == 0 and spec.keyframes[0].pose == ()  # starts standing
-        assert spec.keyframes[-1].pose == ()  # and ends standing: one period of a cycle
-        assert np.all(np.diff([k.time for k in spec.keyframes]) > 0)
+        assert spec.keyframes[0].time == 0 and np.all(np.diff([k.time for k in spec.keyframes]) > 0)
+        assert spec.keyframes[-1].pose == spec.keyframes[0].pose  # one period of a cycle
+        if not spec.travels:
+            assert spec.keyframes[0].pose == ()  # starts (and ends) standing
 
 
 @pytest.mark.parametrize("name", CLIPS)
@@ -40,7 +44,7 @@ def test_clips_stay_inside_the_joint_limits(character, name):
     np.testing.assert_array_equal(qpos[:, 3:7], np.tile([1.0, 0, 0, 0], (len(qpos), 1)))  # pelvis upright
 
 
-@pytest.mark.parametrize("name", CLIPS)
+@pytest.mark.parametrize("name", IN_PLACE)
 def test_the_lowest_ankle_stays_at_standing_height_and_the_support_foot_stays_put(character, standing, name):
     positions = clip(name, character=character).positions  # (T, 16, 3)
     ankles = positions[:, ANKLES]  # (T, 2, 3)
@@ -82,7 +86,9 @@ def test_clips_are_smooth(character, name):
     qpos = clip_qpos(name, fps=50, character=character)
     step = np.abs(np.diff(qpos[:, character.hinge_qpos], axis=0)).max()
     assert step < 0.15  # radians per 20 ms frame: under 7.5 rad/s
-    assert np.abs(np.diff(qpos[:, :3], axis=0)).max() < 0.015  # metres per frame of the root
+    travels = next(s for s in SPECS if s.name == name).travels
+    root_speed = 0.03 if travels else 0.015  # metres per frame of the root: 1.5 m/s walking, 0.75 else
+    assert np.abs(np.diff(qpos[:, :3], axis=0)).max() < root_speed
 
 
 @pytest.mark.parametrize("name", CLIPS)
@@ -115,3 +121,35 @@ def test_bad_names_and_rates_are_one_line(character):
         clip_qpos("wave", fps=0, character=character)
     with pytest.raises(MarionnetteError, match="under 2 frames"):
         clip("wave", seconds=0.01, character=character)
+
+
+def test_walking_plants_each_foot_in_turn_and_travels_forward(character, standing):
+    fps, strides = 50, 3
+    positions = clip("walk", fps=fps, seconds=strides * 1.1, character=character).positions  # (T, 16, 3)
+    ankles = positions[:, ANKLES]  # (T, 2, 3) motion frame: x left, y up, z forward
+    np.testing.assert_allclose(ankles[..., 1].min(axis=1), standing[ANKLES, 1].min(), atol=1e-3)
+    lower = ankles[..., 1].argmin(axis=1)  # (T,) the supporting foot
+    assert 0.4 < lower.mean() < 0.6  # each foot supports about half the time
+    assert np.count_nonzero(np.diff(lower)) >= 2 * strides - 1  # and they alternate, twice a stride
+    # While a foot supports, it stays where it was put down (under 1 mm a frame).
+    same = lower[1:] == lower[:-1]
+    t = np.flatnonzero(same)
+    moved = np.linalg.norm((ankles[t + 1, lower[t]] - ankles[t, lower[t]])[:, [0, 2]], axis=1)
+    assert moved.max() < 1e-3
+    # The body goes forward (+z), about 1 m/s, straight, the pelvis upright and near its height.
+    pelvis = positions[:, CanonicalJoint.PELVIS]
+    speed = (pelvis[-1, 2] - pelvis[0, 2]) / (len(positions) / fps)
+    assert 0.8 < speed < 1.3 and np.abs(pelvis[:, 0] - pelvis[0, 0]).max() < 0.01
+    assert np.all(np.diff(pelvis[:, 2]) > 0)  # never steps back
+    assert np.abs(pelvis[:, 1] - standing[CanonicalJoint.PELVIS, 1]).max() < 0.08
+
+
+def test_one_stride_is_where_the_next_begins(character):
+    one = clip_qpos("walk", fps=50, character=character)
+    two = clip_qpos("walk", fps=50, seconds=2.2, character=character)
+    step = stride("walk", fps=50, character=character)
+    assert 1.0 < step[0] < 1.25 and abs(step[1]) < 1e-9  # metres forward, none aside
+    np.testing.assert_allclose(two[len(one) :, 3:], one[:, 3:], atol=1e-9)  # the same stride again
+    np.testing.assert_allclose(two[len(one) :, :2], one[:, :2] + step, atol=1e-9)  # a stride on
+    for name in IN_PLACE:
+        np.testing.assert_array_equal(stride(name, character=character), 0.0)

@@ -18,6 +18,7 @@ import numpy as np
 from gymnasium import spaces
 
 from marionnette.body import BodyCamera, Character
+from marionnette.body.clips import CLIPS, stride
 from marionnette.envs.character.reference import reference_qpos
 from marionnette.errors import MarionnetteError
 from marionnette.motion import CanonicalJoint, PoseSequence
@@ -49,7 +50,7 @@ class CharacterImitateEnv(gym.Env):
     The body is marionnette's character (:class:`marionnette.body.Character`, 26 hinges
     and a free root, colliding with the floor only; see ``CharacterWalk-v0``). The clip is
     one of the character's own clips (:mod:`marionnette.body.clips`: ``wave``, ``squat``,
-    ``march``, ``reach``), or any :class:`~marionnette.motion.PoseSequence` (an ``.npz``
+    ``march``, ``reach``, ``walk``), or any :class:`~marionnette.motion.PoseSequence` (an ``.npz``
     written by ``PoseSequence.save``, a ``.bvh``, or the object itself), resampled to the
     control rate (50 fps) and retargeted onto the character by
     :class:`marionnette.body.Retargeter` (``ground=True``: the lowest ankle on the floor;
@@ -150,7 +151,10 @@ class CharacterImitateEnv(gym.Env):
     that has drifted beyond recovery. Truncated on the clip's last frame, unless
     ``loop=True``: then the clip starts again from frame 0 (meant for clips that end where
     they start, as all the built-in ones do) and the registration's
-    ``max_episode_steps`` (1000 steps, 20 s) truncates.
+    ``max_episode_steps`` (1000 steps, 20 s) truncates. A travelling clip (``walk``) starts
+    each lap where the last one ended: the reference's root moves on by the clip's
+    :func:`~marionnette.body.clips.stride` per lap (:attr:`lap` counts them), so
+    ``clip="walk", loop=True`` is walking forward for as long as the episode lasts.
 
     ## Rendering
 
@@ -237,10 +241,15 @@ class CharacterImitateEnv(gym.Env):
         # The reference: qpos, qvel and forward kinematics per frame.
         self.clip_name, qpos = reference_qpos(clip, 1 / self.dt, self.character)  # at the control rate
         self.reference_qpos = qpos  # (T, nq)
+        # How far a looping clip's root moves each lap (MuJoCo x, y): a travelling clip such
+        # as walk goes on from where its last lap ended, as DeepMimic offsets cyclic clips.
+        travels = isinstance(clip, str) and clip in CLIPS
+        self.stride = stride(clip, 1 / self.dt, self.character) if travels else np.zeros(2)  # (2,) m
         self.reference_qvel = self._velocities(qpos)  # (T, nv)
         self.reference = self.character.forward_kinematics(qpos, fps=1 / self.dt)  # (T, 16, 3) y up
         self._reference_ends = _end_features(self.reference.positions.astype(np.float64))  # (T, 4, 3)
         self.frame = 0
+        self.lap = 0  # times a looping clip has started again this episode
 
         self.action_space = spaces.Box(-1.0, 1.0, (model.nu,), np.float32)
         size = model.nq - 2 + model.nv + 3 + model.nu + 3
@@ -254,13 +263,29 @@ class CharacterImitateEnv(gym.Env):
         T = len(qpos)
         qvel = np.zeros((T, self.model.nv))
         for t in range(T):
-            if self.loop:
-                a, b, span = (t - 1) % T, (t + 1) % T, 2
+            if self.loop:  # across the loop, the frame after the last is the first one lap on
+                before, after = self._lap_qpos(t - 1), self._lap_qpos(t + 1)
+                span = 2
             else:
-                a, b = max(t - 1, 0), min(t + 1, T - 1)
-                span = b - a
-            mujoco.mj_differentiatePos(self.model, qvel[t], span * self.dt, qpos[a], qpos[b])
+                before, after = qpos[max(t - 1, 0)], qpos[min(t + 1, T - 1)]
+                span = min(t + 1, T - 1) - max(t - 1, 0)
+            mujoco.mj_differentiatePos(self.model, qvel[t], span * self.dt, before, after)
         return qvel
+
+    def _lap_qpos(self, frame: int, lap: int = 0) -> np.ndarray:
+        """``(nq,)`` the reference qpos at ``frame`` of lap ``lap`` of a looping clip
+        (``frame`` may run past either end: it counts into the laps around)."""
+        T = len(self.reference_qpos)
+        lap, frame = lap + frame // T, frame % T
+        qpos = self.reference_qpos[frame].copy()
+        qpos[:2] += lap * self.stride
+        return qpos
+
+    def _lap_offset(self) -> np.ndarray:
+        """``(3,)`` the current lap's offset of the reference, in the motion frame (x left,
+        y up, z forward), for its forward-kinematics positions."""
+        x, y = self.lap * self.stride
+        return np.array([y, 0.0, x])
 
     def _next(self, frame: int) -> int:
         """The frame after ``frame`` (the last one holds, or wraps when looping)."""
@@ -272,7 +297,7 @@ class CharacterImitateEnv(gym.Env):
     def _observation(self) -> np.ndarray:
         T = len(self.reference_qpos)
         phase = self.frame / T
-        ahead = self.reference_qpos[self._next(self.frame)]  # (nq,)
+        ahead = self._lap_qpos(self.frame + 1, self.lap) if self.loop else self.reference_qpos[self._next(self.frame)]
         return np.concatenate(
             [
                 self.data.qpos[2:],  # (31,)
@@ -294,7 +319,7 @@ class CharacterImitateEnv(gym.Env):
         pose_error = float(np.square(q[self._hinge_qpos] - ref_q[self._hinge_qpos]).sum() + root_turn @ root_turn)
         velocity_error = float(np.square(v[self._hinge_dof] - ref_v[self._hinge_dof]).sum())
         positions = self.character.joint_positions(self.data).astype(np.float64)  # (16, 3) y up
-        reference = self.reference.positions[f].astype(np.float64)  # (16, 3)
+        reference = self.reference.positions[f].astype(np.float64) + self._lap_offset()  # (16, 3)
         end_error = float(np.square(_end_features(positions) - self._reference_ends[f]).sum())
         root_offset = positions[CanonicalJoint.PELVIS] - reference[CanonicalJoint.PELVIS]
         root_error = float(root_offset @ root_offset)
@@ -323,7 +348,7 @@ class CharacterImitateEnv(gym.Env):
             frame = int(self.np_random.integers(0, last + 1))
         elif not (isinstance(frame, (int, np.integer)) and 0 <= frame <= last):
             raise MarionnetteError(f"reset frame {frame!r}: the clip {self.clip_name!r} starts at a frame in 0..{last}")
-        self.frame = int(frame)
+        self.frame, self.lap = int(frame), 0
         mujoco.mj_resetData(self.model, self.data)
         self.data.qpos[:] = self.reference_qpos[self.frame]
         self.data.qvel[:] = self.reference_qvel[self.frame]
@@ -340,6 +365,7 @@ class CharacterImitateEnv(gym.Env):
             raise MarionnetteError(f"action of shape {action.shape}: expected {self.action_space.shape}, one per hinge")
         action = np.clip(action, -1.0, 1.0)
         frame = self._next(self.frame)
+        self.lap += int(self.loop and frame < self.frame)  # a looping clip started again
         target = self.reference_qpos[frame, self._hinge_qpos] + self.action_scale * action * self._half_range
         for _ in range(self.FRAME_SKIP):
             error = target - self.data.qpos[self._hinge_qpos]

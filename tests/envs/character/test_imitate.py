@@ -182,3 +182,26 @@ def test_bad_input_is_one_line(wave, tmp_path):
         wave.reset(options={"frame": 999})
     with pytest.raises(MarionnetteError, match="episode_mpjpe scores a CharacterImitate env"):
         episode_mpjpe(gym.make("marionnette/CharacterWalk-v0"))
+
+
+def test_a_looping_walk_goes_on_forward_lap_after_lap():
+    env = gym.make(ID, clip="walk", loop=True)
+    base = env.unwrapped
+    T, stride = len(base.reference_qpos), base.stride
+    assert 1.0 < stride[0] < 1.25 and stride[1] == 0.0
+    assert np.all(base.reference_qvel[:, 0] > 0.4)  # the root always moves forward, across the loop too
+    env.reset(options={"frame": 0})
+    for step in range(1, 3 * T + 1):  # three laps, following the reference kinematically
+        obs, *_ = env.step(np.zeros(26))
+        lap, frame = divmod(step, T)
+        assert (base.lap, base.frame) == (lap, frame)
+        base.data.qpos[:] = base.reference_qpos[frame]
+        base.data.qpos[:2] += lap * stride  # where the reference is, one stride on per lap
+        base.data.qvel[:] = base.reference_qvel[frame]
+        mujoco.mj_forward(base.model, base.data)
+        terms = base.imitation_terms()
+        assert terms["reward"] == pytest.approx(1.0, abs=1e-9) and terms["mpjpe"] < 1e-6
+        ahead = base._observation()[92:95]  # the reference pelvis one frame on: a step ahead, never a lap back
+        assert 0.0 < ahead[0] < 0.04 and abs(ahead[1]) < 1e-9
+    # In place clips do not travel: a lap starts where the last one did.
+    assert np.all(gym.make(ID, clip="march", loop=True).unwrapped.stride == 0.0)
