@@ -123,7 +123,10 @@ class BreakoutVectorEnv(ArcadeVectorEnv):
     ``num_envs``, ``obs_type`` (``"state"`` | ``"pixels"``), ``device``,
     ``repeat_action_probability`` (0.25, sticky actions as in ALE v5),
     ``max_episode_steps`` (27,000), ``render_mode`` (``"rgb_array"``),
-    ``validate_actions`` (check action range each step; costs a device sync).
+    ``validate_actions`` (check action range each step; costs a device sync),
+    ``auto_serve`` (False; True serves every ball without FIRE, as SB3's ``FireResetEnv``
+    does for the first: FIRE then does nothing, and a young agent that has not yet found
+    FIRE still plays, the usual choice for training).
 
     ## Version History
 
@@ -153,6 +156,10 @@ class BreakoutVectorEnv(ArcadeVectorEnv):
         (72, 160, 72),
         (66, 72, 200),
     )
+
+    def __init__(self, num_envs: int = 1, *, auto_serve: bool = False, **kwargs):
+        self.auto_serve = auto_serve
+        super().__init__(num_envs, **kwargs)
 
     def _new_state(self, u: torch.Tensor) -> State:
         n, dev = u.shape[0], u.device
@@ -200,7 +207,7 @@ class BreakoutVectorEnv(ArcadeVectorEnv):
 
         # FIRE in any frame serves a waiting ball: it appears below the bricks and falls this
         # very step.
-        fire = s["waiting"] & ((action == _FIRE) | ((held == _FIRE) & (frac < 1)))
+        fire = s["waiting"] & ((action == _FIRE) | ((held == _FIRE) & (frac < 1)) | self.auto_serve)
         waiting = s["waiting"] & ~fire
         x = torch.where(fire, _LEFT + u[:, 0] * (_RIGHT - _LEFT - _BALL_W), s["ball_x"])
         y = s["ball_y"]  # a waiting ball is parked at the serve height already
