@@ -103,7 +103,9 @@ class AsterixVectorEnv(ArcadeVectorEnv):
     ``num_envs``, ``obs_type`` (``"state"`` | ``"pixels"``), ``device``,
     ``repeat_action_probability`` (0.25, sticky actions as in ALE v5),
     ``max_episode_steps`` (27,000), ``render_mode`` (``"rgb_array"``),
-    ``validate_actions`` (check action range each step; costs a device sync).
+    ``validate_actions`` (check action range each step; costs a device sync),
+    ``terminal_on_life_loss`` (False; True ends the episode at each lost life, as
+    Gymnasium's ``AtariPreprocessing`` option does: a training aid).
 
     ## Version History
 

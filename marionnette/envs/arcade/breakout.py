@@ -126,7 +126,10 @@ class BreakoutVectorEnv(ArcadeVectorEnv):
     ``validate_actions`` (check action range each step; costs a device sync),
     ``auto_serve`` (False; True serves every ball without FIRE, as SB3's ``FireResetEnv``
     does for the first: FIRE then does nothing, and a young agent that has not yet found
-    FIRE still plays, the usual choice for training).
+    FIRE still plays), ``terminal_on_life_loss`` (False; True ends the episode at each lost
+    ball, as Gymnasium's ``AtariPreprocessing`` option does). The last two are training
+    aids, as in the RL Zoo's and CleanRL's Atari wrappers: score whole games with
+    ``terminal_on_life_loss`` off.
 
     ## Version History
 

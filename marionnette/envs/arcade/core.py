@@ -66,6 +66,7 @@ class ArcadeVectorEnv(VectorEnv):
         render_mode: str | None = None,
         validate_actions: bool = True,
         autoreset: bool = True,
+        terminal_on_life_loss: bool = False,
     ):
         if obs_type not in ("state", "pixels"):
             raise MarionnetteError(f"obs_type={obs_type!r}: use 'state' or 'pixels'")
@@ -81,6 +82,9 @@ class ArcadeVectorEnv(VectorEnv):
         self.render_mode = render_mode
         self.validate_actions = validate_actions
         self.autoreset = autoreset  # False: an ended game waits for reset() (a single env's contract)
+        # As Gymnasium's AtariPreprocessing(terminal_on_life_loss=True): a lost life ends the
+        # episode (and the autoreset starts a new game), a training aid for games with lives.
+        self.terminal_on_life_loss = terminal_on_life_loss
 
         self.single_action_space = spaces.Discrete(len(self.ACTIONS))
         self.action_space = spaces.MultiDiscrete(np.full(num_envs, len(self.ACTIONS)))
@@ -95,6 +99,8 @@ class ArcadeVectorEnv(VectorEnv):
         self._rng = CounterRNG(n, dev)
         self._rng.seed(torch.arange(n, device=dev))
         self._state: State = self._new_state(self._rng.uniform(self.UNIFORMS))
+        if terminal_on_life_loss and "lives" not in self._state:
+            raise MarionnetteError(f"terminal_on_life_loss=True: {type(self).__name__} has no lives to lose")
         self._prev_action = torch.zeros(n, dtype=torch.int64, device=dev)
         self._steps = torch.zeros(n, dtype=torch.int64, device=dev)
         self._needs_reset = torch.zeros(n, dtype=torch.bool, device=dev)
@@ -167,7 +173,10 @@ class ArcadeVectorEnv(VectorEnv):
         action = torch.where(held == FRAMESKIP, self._prev_action, action)  # the whole step was old
         self._prev_action = action
 
+        lives = self._state.get("lives")
         self._state, reward, terminated = self._advance(self._state, action, u[:, :-1])
+        if self.terminal_on_life_loss:
+            terminated = terminated | (self._state["lives"] < lives)
         self._steps = self._steps + 1
         truncated = (self._steps >= self.max_episode_steps) & ~terminated
 

@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 import torch
 
-import marionnette  # noqa: F401
+import marionnette
+import marionnette.errors
 from marionnette.envs.arcade.breakout import BreakoutVectorEnv
 
 NOOP, FIRE, RIGHT, LEFT = range(4)
@@ -137,6 +138,36 @@ def test_a_missed_ball_costs_a_life_and_waits_for_fire():
     for _ in range(5):  # 4 units a step: its top passes the walls' foot (196) at the 5th
         obs, reward, terminated, *_ = envs.step(torch.tensor([NOOP]))
     assert obs[0, LIVES] * 5 == 4 and obs[0, WAITING] == 1 and not terminated.any()
+
+
+def test_auto_serve_serves_every_ball_without_fire():
+    envs, game = make(16, repeat_action_probability=0.25, auto_serve=True)
+    gen = torch.Generator().manual_seed(0)
+    waited = torch.zeros(16, dtype=torch.bool)
+    lost = 0
+    for _ in range(600):  # NOOP, RIGHT and LEFT, never FIRE
+        actions = torch.tensor([NOOP, RIGHT, LEFT])[torch.randint(0, 3, (16,), generator=gen)]
+        before = game._state["lives"]
+        obs, _, terminated, truncated, _ = envs.step(actions)
+        lost += int((game._state["lives"] < before).sum())
+        waits = obs[:, WAITING] > 0  # a lost ball waits one step, then is served
+        assert not (waits & waited).any()
+        waited = waits & ~(terminated | truncated)  # (a new game after an end waits one step more)
+    assert lost > 16
+
+
+def test_terminal_on_life_loss_ends_the_episode_at_each_lost_ball():
+    envs, game = make(1, terminal_on_life_loss=True)
+    flying(game, x=20.0, y=180.0, sx=0.0, sy=1.0, paddle_x=100.0)
+    for _ in range(5):
+        obs, reward, terminated, *_ = envs.step(torch.tensor([NOOP]))
+    assert terminated.all() and obs[0, LIVES] * 5 == 4  # the ball is lost: the episode ends there
+    obs, reward, terminated, *_ = envs.step(torch.tensor([NOOP]))  # next-step autoreset: a new game
+    assert obs[0, LIVES] == 1 and not terminated.any() and reward[0] == 0
+    with pytest.raises(marionnette.errors.MarionnetteError, match="PongVectorEnv has no lives to lose"):
+        gym.make_vec(
+            "marionnette/Pong-v0", num_envs=2, vectorization_mode="vector_entry_point", terminal_on_life_loss=True
+        )
 
 
 def test_five_lost_balls_end_the_game():
