@@ -194,6 +194,7 @@ _STRIDE = 1.1  # seconds: about 109 steps a minute
 _GAIT_HIP = (25.0, 22.0, 15.0, 6.0, -3.0, -10.0, -6.0, 12.0, 26.0, 28.0)
 _GAIT_KNEE = (5.0, 15.0, 12.0, 6.0, 4.0, 8.0, 35.0, 60.0, 45.0, 15.0)
 _GAIT_ANKLE = (0.0, 5.0, -2.0, -6.0, -10.0, -8.0, 12.0, 8.0, 0.0, -3.0)
+_SWAY = 3.0  # degrees of hip ab/adduction that carry the pelvis over the stance foot
 
 
 def _gait(k: int) -> tuple[tuple[str, float], ...]:
@@ -206,6 +207,12 @@ def _gait(k: int) -> tuple[tuple[str, float], ...]:
             f"{side}_knee": _GAIT_KNEE[i],
             f"{side}_ankle_flex": _GAIT_ANKLE[i],
         }
+    # The pelvis sways over the stance foot (about 4 cm each way): both hips lean by the same
+    # angle, toward the right foot as it takes the weight (its mid-stance is at 0.3), and
+    # the ankles tilt back so that the feet stay flat.
+    sway = _SWAY * np.cos(2 * np.pi * (k % 10 - 3) / 10)  # degrees, + toward the right foot
+    angles |= {"left_hip_abduct": sway, "right_hip_abduct": -sway, "left_ankle_invert": -sway}
+    angles["right_ankle_invert"] = sway
     # Each arm swings about 25 degrees peak to peak, forward as the opposite hip flexes.
     angles["right_shoulder_flex"] = 0.7 * (_GAIT_HIP[left] - 9.0)
     angles["left_shoulder_flex"] = 0.7 * (_GAIT_HIP[right] - 9.0)

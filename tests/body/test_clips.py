@@ -136,10 +136,14 @@ def test_walking_plants_each_foot_in_turn_and_travels_forward(character, standin
     t = np.flatnonzero(same)
     moved = np.linalg.norm((ankles[t + 1, lower[t]] - ankles[t, lower[t]])[:, [0, 2]], axis=1)
     assert moved.max() < 1e-3
-    # The body goes forward (+z), about 1 m/s, straight, the pelvis upright and near its height.
+    # The body goes forward (+z), about 1 m/s, straight (swaying a few cm over each stance
+    # foot in turn), the pelvis upright and near its standing height.
     pelvis = positions[:, CanonicalJoint.PELVIS]
     speed = (pelvis[-1, 2] - pelvis[0, 2]) / (len(positions) / fps)
-    assert 0.8 < speed < 1.3 and np.abs(pelvis[:, 0] - pelvis[0, 0]).max() < 0.01
+    assert 0.8 < speed < 1.3 and 0.04 < np.ptp(pelvis[:, 0]) < 0.12
+    side = np.sign(ankles[np.arange(len(lower)), lower, 0] - pelvis[:, 0])  # + when the support is on the left
+    sway = np.sign(pelvis[:, 0] - pelvis[:, 0].mean())
+    assert (side == sway).mean() > 0.7  # mostly over the supporting foot's side
     assert np.all(np.diff(pelvis[:, 2]) > 0)  # never steps back
     assert np.abs(pelvis[:, 1] - standing[CanonicalJoint.PELVIS, 1]).max() < 0.08
 
@@ -148,7 +152,7 @@ def test_one_stride_is_where_the_next_begins(character):
     one = clip_qpos("walk", fps=50, character=character)
     two = clip_qpos("walk", fps=50, seconds=2.2, character=character)
     step = stride("walk", fps=50, character=character)
-    assert 1.0 < step[0] < 1.25 and abs(step[1]) < 1e-9  # metres forward, none aside
+    assert 1.0 < step[0] < 1.25 and abs(step[1]) < 1e-4  # metres forward, (almost) none aside
     np.testing.assert_allclose(two[len(one) :, 3:], one[:, 3:], atol=1e-9)  # the same stride again
     np.testing.assert_allclose(two[len(one) :, :2], one[:, :2] + step, atol=1e-9)  # a stride on
     for name in IN_PLACE:

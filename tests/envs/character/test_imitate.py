@@ -188,7 +188,7 @@ def test_a_looping_walk_goes_on_forward_lap_after_lap():
     env = gym.make(ID, clip="walk", loop=True)
     base = env.unwrapped
     T, stride = len(base.reference_qpos), base.stride
-    assert 1.0 < stride[0] < 1.25 and stride[1] == 0.0
+    assert 1.0 < stride[0] < 1.25 and abs(stride[1]) < 1e-4
     assert np.all(base.reference_qvel[:, 0] > 0.4)  # the root always moves forward, across the loop too
     env.reset(options={"frame": 0})
     for step in range(1, 3 * T + 1):  # three laps, following the reference kinematically
@@ -202,6 +202,6 @@ def test_a_looping_walk_goes_on_forward_lap_after_lap():
         terms = base.imitation_terms()
         assert terms["reward"] == pytest.approx(1.0, abs=1e-9) and terms["mpjpe"] < 1e-6
         ahead = base._observation()[92:95]  # the reference pelvis one frame on: a step ahead, never a lap back
-        assert 0.0 < ahead[0] < 0.04 and abs(ahead[1]) < 1e-9
+        assert 0.0 < ahead[0] < 0.04 and abs(ahead[1]) < 0.01
     # In place clips do not travel: a lap starts where the last one did.
     assert np.all(gym.make(ID, clip="march", loop=True).unwrapped.stride == 0.0)
