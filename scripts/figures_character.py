@@ -3,7 +3,11 @@ and the puppet's view (overlay beside avatar) on the virtual camera.
 
     .venv/bin/python scripts/figures_character.py RUN [--out docs/img]
 
-RUN is a CharacterWalk-v0 run directory (its newest checkpoint, or its final model, plays).
+RUN is a CharacterWalk-v0 run directory (its newest checkpoint, or its final model, plays),
+or a CharacterImitate-v0 run on the looping ``walk`` clip (the gait recipe): its figures are
+``character_gait_*``, played from the clip's first frame with only a fall ending the
+episode (the early terminations on pose error are for training), and the reference
+walking beside it in the MP4.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+import gymnasium as gym
 import numpy as np
 from PIL import Image, ImageDraw
 
@@ -21,6 +26,7 @@ from marionnette.envs import make
 from marionnette.runs import Run, read_progress, write_video
 
 WALK = "marionnette/CharacterWalk-v0"
+IMITATE = "marionnette/CharacterImitate-v0"
 
 
 def curve(run: Run, size=(720, 300)) -> Image.Image:
@@ -63,16 +69,36 @@ def main() -> None:
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     run = Run.open(args.run)
-    curve(run).save(args.out / "character_walk_curve.png")
+    config = run.read_config()
+    imitating = config["env_id"] == IMITATE
+    name = "character_gait" if imitating else "character_walk"
+    curve(run).save(args.out / f"{name}_curve.png")
 
     policy = agents.load(args.run)
-    env = make(WALK, render_mode="rgb_array", width=512, height=384)  # multiples of 16: H.264 without padding
+    size = {"render_mode": "rgb_array", "width": 512, "height": 384}  # multiples of 16: H.264 without padding
+    if imitating:
+        kwargs = {**config["hyperparams"].get("env_kwargs", {}), "camera": "track", **size}
+        env = make(IMITATE, max_mpjpe=np.inf, max_root_distance=np.inf, **kwargs)  # only a fall ends it
+        env = ResetAt(env, frame=0)
+    else:
+        env = make(WALK, **size)
     frames: list[np.ndarray] = []
     episode = play_episode(policy, env, seed=args.seed, frames=frames)
     env.close()
     print(f"episode: {episode.length} steps, {episode.forward:.2f} m forward, return {episode.ret:.0f}")
-    grid(frames).save(args.out / "character_walk_grid.png")
-    write_video(args.out / "character_walk.mp4", frames, fps=50)
+    grid(frames).save(args.out / f"{name}_grid.png")
+    write_video(args.out / f"{name}.mp4", frames, fps=50)
+
+
+class ResetAt(gym.Wrapper):
+    """Every reset starts the clip at ``frame`` (not a random one)."""
+
+    def __init__(self, env: gym.Env, frame: int):
+        super().__init__(env)
+        self.frame = frame
+
+    def reset(self, *, seed=None, options=None):
+        return self.env.reset(seed=seed, options={**(options or {}), "frame": self.frame})
 
 
 if __name__ == "__main__":

@@ -133,7 +133,8 @@ class CharacterImitateEnv(gym.Env):
     ``info`` holds each term (``reward_pose``, ``reward_vel``, ``reward_end``,
     ``reward_root``, each in ``[0, 1]`` before its weight), ``mpjpe`` (the mean distance in
     metres between the character's 16 canonical joints and the reference's, this frame),
-    ``root_distance`` (m) and ``frame`` (the reference frame ``t``). Whole episodes are
+    ``root_distance`` (m), ``frame`` (the reference frame ``t``) and ``x_position`` (m, the
+    pelvis along +x, forward: what ``marionnette eval`` reports as metres forward). Whole episodes are
     scored by :func:`episode_mpjpe`.
 
     ## Starting state
@@ -357,7 +358,8 @@ class CharacterImitateEnv(gym.Env):
         return self._observation(), self._info(terms)
 
     def _info(self, terms: dict[str, float]) -> dict[str, Any]:
-        return {**{k: v for k, v in terms.items() if k not in ("reward", "pelvis_height")}, "frame": self.frame}
+        kept = {k: v for k, v in terms.items() if k not in ("reward", "pelvis_height")}
+        return {**kept, "frame": self.frame, "x_position": float(self.data.qpos[0])}
 
     def step(self, action):
         action = np.asarray(action, dtype=np.float64)
