@@ -1,6 +1,6 @@
 """``marionnette imitate CLIP``: turn a motion into something the character learns to perform.
 
-CLIP is a built-in clip (``wave``, ``squat``, ``march``, ``reach``), a PoseSequence
+CLIP is a built-in clip (``wave``, ``squat``, ``march``, ``reach``, ``walk``), a PoseSequence
 ``.npz`` or a ``.bvh`` file, or a recording to capture first (a video file, a folder of
 images, ``webcam``): the capture goes through the puppet's pipeline (MediaPipe, One-Euro)
 into ``clip.npz`` in the run directory. Then SB3 PPO trains ``marionnette/CharacterImitate-v0``
@@ -47,7 +47,7 @@ def capture_clip(source: str, out: Path, max_frames: int | None = None) -> Path:
 @one_line_errors
 def imitate(
     clip: Annotated[
-        str, typer.Argument(help="wave|squat|march|reach, a .npz or .bvh file, or a video/folder/webcam to capture")
+        str, typer.Argument(help="wave|squat|march|reach|walk, a .npz or .bvh file, or a video/folder/webcam to capture")
     ],
     steps: Annotated[Optional[int], typer.Option(help="training steps (default: the shipped YAML's)")] = None,
     seed: Annotated[int, typer.Option(help="random seed")] = 0,

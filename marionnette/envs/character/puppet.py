@@ -23,7 +23,7 @@ class CharacterPuppetEnv(gym.Env):
 
     ## Clip
 
-    ``clip`` is a built-in clip name (``wave``, ``squat``, ``march``, ``reach``:
+    ``clip`` is a built-in clip name (``wave``, ``squat``, ``march``, ``reach``, ``walk``:
     :mod:`marionnette.body.clips`), a PoseSequence ``.npz`` (e.g. saved by
     ``marionnette puppet --npz``), a ``.bvh`` file, or a ``PoseSequence``. Files are
     resampled to ``fps`` and retargeted with :class:`marionnette.body.Retargeter`.
