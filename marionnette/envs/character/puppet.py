@@ -10,6 +10,7 @@ import numpy as np
 from gymnasium import spaces
 
 from marionnette.body import BodyCamera, Character
+from marionnette.body.clips import CLIPS, stride
 from marionnette.envs.character.reference import reference_qpos
 from marionnette.errors import MarionnetteError
 
@@ -41,7 +42,8 @@ class CharacterPuppetEnv(gym.Env):
     ## Rewards and episode end
 
     Reward is always 0. The episode is truncated at the clip's last frame
-    (``loop=True`` plays it again instead, and ``max_episode_steps`` truncates).
+    (``loop=True`` plays it again instead, and ``max_episode_steps`` truncates; a
+    travelling clip, ``walk``, starts each lap a stride further on).
     ``info`` holds ``frame`` and ``qpos``.
 
     ## Rendering
@@ -67,15 +69,23 @@ class CharacterPuppetEnv(gym.Env):
         self.action_space = spaces.Discrete(1)
         self.observation_space = spaces.Box(-np.inf, np.inf, (16, 3), np.float32)
         self.frame = 0
+        # A looping travelling clip (walk) goes on from where its last lap ended.
+        travels = isinstance(clip, str) and clip in CLIPS
+        self.stride = stride(clip, fps, self.character) if travels else np.zeros(2)  # (2,) m, MuJoCo x, y
+        self.lap = 0
 
     def _show(self) -> tuple[np.ndarray, dict[str, Any]]:
-        self.data.qpos[:] = self.qpos[self.frame]
+        qpos = self.qpos[self.frame].copy()
+        qpos[:2] += self.lap * self.stride
+        self.data.qpos[:] = qpos
         mujoco.mj_forward(self.model, self.data)
-        return self.positions[self.frame].copy(), {"frame": self.frame, "qpos": self.qpos[self.frame].copy()}
+        x, y = self.lap * self.stride
+        positions = self.positions[self.frame] + np.array([y, 0.0, x], np.float32)  # motion frame: x left, z forward
+        return positions, {"frame": self.frame, "qpos": qpos}
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         super().reset(seed=seed)
-        self.frame = int((options or {}).get("frame", 0)) % len(self.qpos)
+        self.frame, self.lap = int((options or {}).get("frame", 0)) % len(self.qpos), 0
         return self._show()
 
     def step(self, action):
@@ -84,6 +94,7 @@ class CharacterPuppetEnv(gym.Env):
         self.frame += 1
         ended = self.frame >= len(self.qpos) - 1
         if self.loop:
+            self.lap += self.frame // len(self.qpos)
             self.frame %= len(self.qpos)
             ended = False
         else:

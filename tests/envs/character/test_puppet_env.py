@@ -48,3 +48,16 @@ def test_render_and_bad_clip():
     env.close()
     with pytest.raises(MarionnetteError, match="clip 'moonwalk': neither a built-in clip"):
         gym.make(ID, clip="moonwalk")
+
+
+def test_a_looping_walk_walks_on():
+    env = gym.make(ID, clip="walk", fps=50, loop=True)
+    truth = clip("walk", fps=50, seconds=3 * 1.1).positions  # three strides, walked on
+    obs, info = env.reset(seed=0)
+    seen = [obs]
+    for _ in range(len(truth) - 1):
+        obs, reward, terminated, truncated, info = env.step(0)
+        seen.append(obs)
+        assert not (terminated or truncated)
+    np.testing.assert_allclose(np.array(seen), truth, atol=1e-4)
+    assert env.unwrapped.lap == 2 and info["qpos"][0] > 2.0  # metres forward
