@@ -47,7 +47,8 @@ def capture_clip(source: str, out: Path, max_frames: int | None = None) -> Path:
 @one_line_errors
 def imitate(
     clip: Annotated[
-        str, typer.Argument(help="wave|squat|march|reach|walk, a .npz or .bvh file, or a video/folder/webcam to capture")
+        str,
+        typer.Argument(help="wave|squat|march|reach|walk, a .npz or .bvh file, or a video/folder/webcam to capture"),
     ],
     steps: Annotated[Optional[int], typer.Option(help="training steps (default: the shipped YAML's)")] = None,
     seed: Annotated[int, typer.Option(help="random seed")] = 0,

@@ -56,7 +56,7 @@ def uniform(obs: torch.Tensor) -> tuple[torch.Tensor, None]:
 
 @pytest.mark.slow
 def test_native_ppo_learns_breakout_from_pixels(tmp_path, one_thread):
-    """About 27 min on 2 cores (one thread): 400k steps, then 32 sampled games beside random's."""
+    """About 29 min on 2 cores (one thread; 1,732 s here): 400k steps, then 32 sampled games beside random's."""
     run = agents.train(ID, "ppo_native", seed=SEED, device="cpu", runs_dir=tmp_path)
     env_kwargs = agents.run_config(run.path)["hyperparams"]["env_kwargs"]
     assert env_kwargs["obs_type"] == "pixels"
