@@ -6,8 +6,7 @@ and the puppet's view (overlay beside avatar) on the virtual camera.
 RUN is a CharacterWalk-v0 run directory (its newest checkpoint, or its final model, plays),
 or a CharacterImitate-v0 run on the looping ``walk`` clip (the gait recipe): its figures are
 ``character_gait_*``, played from the clip's first frame with only a fall ending the
-episode (the early terminations on pose error are for training), and the reference
-walking beside it in the MP4.
+episode (the early terminations on pose error are for training).
 """
 
 from __future__ import annotations

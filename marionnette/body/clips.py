@@ -211,8 +211,12 @@ def _gait(k: int) -> tuple[tuple[str, float], ...]:
     # angle, toward the right foot as it takes the weight (its mid-stance is at 0.3), and
     # the ankles tilt back so that the feet stay flat.
     sway = _SWAY * np.cos(2 * np.pi * (k % 10 - 3) / 10)  # degrees, + toward the right foot
-    angles |= {"left_hip_abduct": sway, "right_hip_abduct": -sway, "left_ankle_invert": -sway}
-    angles["right_ankle_invert"] = sway
+    angles |= {
+        "left_hip_abduct": sway,
+        "right_hip_abduct": -sway,
+        "left_ankle_invert": -sway,
+        "right_ankle_invert": sway,
+    }
     # Each arm swings about 25 degrees peak to peak, forward as the opposite hip flexes.
     angles["right_shoulder_flex"] = 0.7 * (_GAIT_HIP[left] - 9.0)
     angles["left_shoulder_flex"] = 0.7 * (_GAIT_HIP[right] - 9.0)

@@ -18,8 +18,7 @@ import numpy as np
 from gymnasium import spaces
 
 from marionnette.body import BodyCamera, Character
-from marionnette.body.clips import CLIPS, stride
-from marionnette.envs.character.reference import reference_qpos
+from marionnette.envs.character.reference import reference_qpos, reference_stride
 from marionnette.errors import MarionnetteError
 from marionnette.motion import CanonicalJoint, PoseSequence
 
@@ -244,8 +243,7 @@ class CharacterImitateEnv(gym.Env):
         self.reference_qpos = qpos  # (T, nq)
         # How far a looping clip's root moves each lap (MuJoCo x, y): a travelling clip such
         # as walk goes on from where its last lap ended, as DeepMimic offsets cyclic clips.
-        travels = isinstance(clip, str) and clip in CLIPS
-        self.stride = stride(clip, 1 / self.dt, self.character) if travels else np.zeros(2)  # (2,) m
+        self.stride = reference_stride(clip, 1 / self.dt, self.character)  # (2,) m
         self.reference_qvel = self._velocities(qpos)  # (T, nv)
         self.reference = self.character.forward_kinematics(qpos, fps=1 / self.dt)  # (T, 16, 3) y up
         self._reference_ends = _end_features(self.reference.positions.astype(np.float64))  # (T, 4, 3)

@@ -10,8 +10,7 @@ import numpy as np
 from gymnasium import spaces
 
 from marionnette.body import BodyCamera, Character
-from marionnette.body.clips import CLIPS, stride
-from marionnette.envs.character.reference import reference_qpos
+from marionnette.envs.character.reference import reference_qpos, reference_stride
 from marionnette.errors import MarionnetteError
 
 
@@ -70,8 +69,7 @@ class CharacterPuppetEnv(gym.Env):
         self.observation_space = spaces.Box(-np.inf, np.inf, (16, 3), np.float32)
         self.frame = 0
         # A looping travelling clip (walk) goes on from where its last lap ended.
-        travels = isinstance(clip, str) and clip in CLIPS
-        self.stride = stride(clip, fps, self.character) if travels else np.zeros(2)  # (2,) m, MuJoCo x, y
+        self.stride = reference_stride(clip, fps, self.character)  # (2,) m, MuJoCo x, y
         self.lap = 0
 
     def _show(self) -> tuple[np.ndarray, dict[str, Any]]:

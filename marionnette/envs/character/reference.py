@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from marionnette.body import Character, Retargeter
-from marionnette.body.clips import CLIPS, clip_qpos
+from marionnette.body.clips import CLIPS, clip_qpos, stride
 from marionnette.errors import MarionnetteError
 from marionnette.motion import PoseSequence
 
@@ -34,3 +34,12 @@ def reference_qpos(clip: str | os.PathLike | PoseSequence, fps: float, character
     if len(seq) < 2:
         raise MarionnetteError(f"clip {name!r} lasts {seq.duration:g} s: a reference needs at least 2 frames")
     return name, Retargeter(character, ground=True, scale=True).solve(seq)
+
+
+def reference_stride(clip: str | os.PathLike | PoseSequence, fps: float, character: Character) -> np.ndarray:
+    """``(2,)`` metres (MuJoCo x, y) the root moves per lap when ``clip`` loops: a built-in
+    travelling clip's :func:`~marionnette.body.clips.stride` (``walk``), else zero (files
+    and sequences replay in place)."""
+    if isinstance(clip, str) and clip in CLIPS:
+        return stride(clip, fps, character)
+    return np.zeros(2)
