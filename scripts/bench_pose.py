@@ -28,8 +28,8 @@ from rich.table import Table
 
 import marionnette  # noqa: F401  (headless OpenGL)
 from marionnette.body import Character, VirtualCamera
-from marionnette.cli.puppet import Puppet, PuppetConfig
 from marionnette.perception.pose import PoseCapture
+from marionnette.pipelines.puppet import Puppet, PuppetConfig
 
 
 def motion(character: Character, frames: int, seed: int = 0) -> np.ndarray:

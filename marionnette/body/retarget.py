@@ -60,6 +60,7 @@ from scipy.spatial.transform import Rotation
 from marionnette.body.character import Character, from_motion_frame
 from marionnette.errors import MarionnetteError
 from marionnette.motion import CANONICAL, CanonicalJoint, PoseSequence
+from marionnette.motion.geometry import kabsch
 
 _JOINTS = len(CANONICAL.joints)  # 16
 
@@ -425,10 +426,9 @@ class Retargeter:
         local_mean, world_mean = local.mean(axis=0), world.mean(axis=0)
         rotation = np.eye(3)
         if len(local) >= 3:
-            u, s, vt = np.linalg.svd((local - local_mean).T @ (world - world_mean))
-            if s[1] > 1e-6 * max(s[0], 1e-12):  # not all on one line
-                d = np.sign(np.linalg.det(vt.T @ u.T))
-                rotation = vt.T @ np.diag([1.0, 1.0, d]) @ u.T
+            fit = kabsch(local - local_mean, world - world_mean)
+            if fit.singular[1] > 1e-6 * max(fit.singular[0], 1e-12):  # not all on one line
+                rotation = fit.rotation
         q[:3] = world_mean - rotation @ local_mean
         mujoco.mju_mat2Quat(q[3:7], rotation.ravel())
 

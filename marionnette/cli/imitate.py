@@ -2,10 +2,11 @@
 
 CLIP is a built-in clip (``wave``, ``squat``, ``march``, ``reach``, ``walk``), a PoseSequence
 ``.npz`` or a ``.bvh`` file, or a recording to capture first (a video file, a folder of
-images, ``webcam``): the capture goes through the puppet's pipeline (MediaPipe, One-Euro)
-into ``clip.npz`` in the run directory. Then SB3 PPO trains ``marionnette/CharacterImitate-v0``
-on it with the shipped hyperparameters, and the mean per-joint position error (MPJPE) of the
-trained character is printed beside that of the character standing still.
+images, ``webcam``): the capture goes through the puppet's pipeline (MediaPipe, One-Euro;
+:func:`marionnette.pipelines.capture.capture`) into ``captures/<name>.npz`` under the runs
+directory. Then SB3 PPO trains ``marionnette/CharacterImitate-v0`` on it with the shipped
+hyperparameters, and the mean per-joint position error (MPJPE) of the trained character is
+printed beside that of the character standing still.
 """
 
 from __future__ import annotations
@@ -13,35 +14,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Optional
 
-import numpy as np
 import typer
 
 from marionnette.cli.console import console, one_line_errors, progress_bar
-from marionnette.errors import MarionnetteError
 
 IMITATE = "marionnette/CharacterImitate-v0"
-
-
-def capture_clip(source: str, out: Path, max_frames: int | None = None) -> Path:
-    """Capture ``source`` (video, image folder, webcam) into a canonical PoseSequence at ``out``."""
-    from marionnette.cli.puppet import Puppet, PuppetConfig, fill_gaps
-    from marionnette.motion import CANONICAL, PoseSequence
-    from marionnette.perception.pose import open_source
-
-    frames = open_source(source)
-    positions, confidence = [], []
-    with Puppet(PuppetConfig(), fps=frames.fps, render=False) as puppet:
-        for i, (t, image) in enumerate(frames):
-            if max_frames is not None and i >= max_frames:
-                break
-            step = puppet.step(t, image)
-            positions.append(np.where(step.confidence[:, None] > 0, step.positions, np.nan))
-            confidence.append(step.confidence)
-    if not positions:
-        raise MarionnetteError(f"source {source!r} gave no frames to imitate")
-    seq = PoseSequence(np.array(positions, np.float32), fps=frames.fps, skeleton=CANONICAL,
-                       confidence=np.array(confidence, np.float32))  # fmt: skip
-    return fill_gaps(seq).save(out)
 
 
 @one_line_errors
@@ -54,6 +31,7 @@ def imitate(
     seed: Annotated[int, typer.Option(help="random seed")] = 0,
     runs_dir: Annotated[Path, typer.Option(help="where the run goes")] = Path("runs"),
     max_frames: Annotated[Optional[int], typer.Option(help="capture at most this many frames")] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", help="show MediaPipe's own log lines while capturing")] = False,
 ) -> None:
     """Capture or convert a motion, then train the character to imitate it (SB3 PPO)."""  # fmt: skip
     import gymnasium as gym
@@ -65,9 +43,13 @@ def imitate(
     if clip in CLIPS or Path(clip).suffix.lower() in (".npz", ".bvh"):
         reference = clip if clip in CLIPS else str(Path(clip).resolve())
     else:
+        from marionnette.pipelines.capture import capture
+        from marionnette.pipelines.puppet import PuppetConfig
+
         out = runs_dir / "captures" / f"{Path(clip).stem or 'webcam'}.npz"
         console.print(f"capturing {clip} …")
-        reference = str(capture_clip(clip, out, max_frames).resolve())
+        captured = capture(clip, PuppetConfig(verbose=verbose), max_frames=max_frames)
+        reference = str(captured.fill_gaps().save(out).resolve())
         console.print(f"captured motion: [bold]{reference}[/]", soft_wrap=True)
     with progress_bar("ppo") as update:
         run = agents.train(IMITATE, "ppo", steps=steps, seed=seed, device="cpu", runs_dir=runs_dir,

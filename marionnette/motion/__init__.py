@@ -6,16 +6,15 @@ writes one, filters smooth one, the body retargets one, classifiers and generato
 one. Every skeleton maps onto :data:`CANONICAL` (16 joints) through a :class:`JointMap`.
 
 Modules: :mod:`~.skeleton` (Skeleton and the built-in topologies), :mod:`~.mapping`
-(joint maps and their registry), :mod:`~.sequence` (PoseSequence, ``.npz`` files),
-:mod:`~.bvh` (BVH files through bvhio, imported on first use).
+(joint maps and their registry), :mod:`~.sequence` (PoseSequence, ``.npz`` files, gaps
+filled), :mod:`~.bvh` (:func:`save_bvh` / :func:`load_bvh`, the one way to BVH, through
+bvhio, imported on first use), :mod:`~.geometry` (the Kabsch fit and rotations, done once).
 
-This package imports nothing of ours but :mod:`marionnette.errors`, and nothing heavy
-(numpy and scipy; bvhio only when a BVH file is read or written).
+This package imports nothing of ours but :mod:`marionnette.errors` and :mod:`marionnette.files`,
+and nothing heavy (numpy and scipy; bvhio only when a BVH file is read or written).
 """
 
-import os
-from pathlib import Path
-
+from marionnette.motion.bvh import load_bvh, save_bvh
 from marionnette.motion.mapping import (
     MEDIAPIPE_TO_CANONICAL,
     NTU_TO_CANONICAL,
@@ -34,21 +33,6 @@ from marionnette.motion.skeleton import (
     NTUJoint,
     Skeleton,
 )
-
-
-def save_bvh(seq: PoseSequence, path: str | os.PathLike, *, exact: bool = True) -> Path:
-    """Write ``seq`` as BVH; see :func:`marionnette.motion.bvh.save_bvh`."""
-    from marionnette.motion.bvh import save_bvh
-
-    return save_bvh(seq, path, exact=exact)
-
-
-def load_bvh(path: str | os.PathLike, scale: float | None = None) -> PoseSequence:
-    """Read a BVH file; see :func:`marionnette.motion.bvh.load_bvh`."""
-    from marionnette.motion.bvh import load_bvh
-
-    return load_bvh(path, scale=scale)
-
 
 __all__ = [
     "BUILTIN_SKELETONS",

@@ -59,6 +59,7 @@ from scipy.spatial.transform import Rotation
 
 from marionnette.errors import MarionnetteError
 from marionnette.files import atomic_path
+from marionnette.motion.geometry import kabsch
 from marionnette.motion.sequence import PoseSequence
 from marionnette.motion.skeleton import Skeleton
 
@@ -105,7 +106,11 @@ class _Key:
         self._euler = _Vec3.of(euler_xyz_deg)
 
     def getEuler(self, order: str = ORDER, extrinsic: bool = False):  # noqa: N802 (bvhio's name)
-        assert order == ORDER and not extrinsic, f"bvhio asked for {order} extrinsic={extrinsic}"
+        if order != ORDER or extrinsic:  # bvhio 1.x asks for the order of the channels we declare
+            raise MarionnetteError(
+                f"bvhio asked for Euler angles in order {order!r} (extrinsic={extrinsic}); marionnette writes "
+                f"{ORDER!r} intrinsic: use bvhio 1.x (pip install 'bvhio>=1.5,<2')"
+            )
         return self._euler
 
 
@@ -128,15 +133,15 @@ def _fit(rest: np.ndarray, actual: np.ndarray, prior: Rotation) -> Rotation:
     """Rotations ``R`` (T,) best taking rest offsets ``(K, 3)`` onto actual ``(T, K, 3)``.
 
     Kabsch with a vanishing pull towards ``prior`` (the parent's rotation), which only
-    matters where the offsets leave a twist undetermined.
+    matters where the offsets leave a twist undetermined: the pull is three more pairs,
+    each axis onto its image under the prior, weighing 1e-10 of the offsets' lengths.
     """
-    M = np.einsum("tki,kj->tij", actual, rest)  # (T, 3, 3) sum of actual ⊗ rest
+    T, K = actual.shape[:2]
     scale = np.linalg.norm(rest, axis=-1).sum() * np.linalg.norm(actual, axis=-1).sum(axis=-1)  # (T,)
-    M = M + 1e-10 * scale[:, None, None] * prior.as_matrix()
-    U, _, Vt = np.linalg.svd(M)
-    d = np.sign(np.linalg.det(U @ Vt))  # (T,) keep a proper rotation
-    U[:, :, 2] *= d[:, None]
-    return Rotation.from_matrix(U @ Vt)
+    source = np.concatenate([np.broadcast_to(rest, (T, K, 3)), np.broadcast_to(np.eye(3), (T, 3, 3))], axis=1)
+    target = np.concatenate([actual, prior.as_matrix().transpose(0, 2, 1)], axis=1)  # row i of P^T is P @ e_i
+    weights = np.concatenate([np.ones((T, K)), np.repeat(1e-10 * scale[:, None], 3, axis=1)], axis=1)  # (T, K + 3)
+    return Rotation.from_matrix(kabsch(source, target, weights).rotation)
 
 
 def save_bvh(seq: PoseSequence, path: str | os.PathLike, *, exact: bool = True) -> Path:
@@ -240,9 +245,7 @@ def _check_whole(path: Path) -> None:
     try:
         lines = [line.split() for line in path.read_text().splitlines()]
     except (OSError, UnicodeDecodeError) as e:
-        raise MarionnetteError(
-            f"{path} is not a readable BVH text file ({type(e).__name__}); export it again"
-        ) from None
+        raise MarionnetteError(f"{path} is not a readable BVH text file ({type(e).__name__}); export it again") from e
     lines = [tokens for tokens in lines if tokens]
     if not lines or lines[0] != ["HIERARCHY"]:
         raise MarionnetteError(f"{path} is not a BVH file (it does not start with HIERARCHY)")
@@ -255,10 +258,8 @@ def _check_whole(path: Path) -> None:
         raise MarionnetteError(f"{path}: MOTION must be followed by 'Frames: N' and 'Frame Time: SECONDS' lines")
     try:
         frames, frame_time = int(head[0][1]), float(head[1][2])
-    except (IndexError, ValueError):
-        raise MarionnetteError(
-            f"{path}: 'Frames:' needs a whole number and 'Frame Time:' a number of seconds"
-        ) from None
+    except (IndexError, ValueError) as e:
+        raise MarionnetteError(f"{path}: 'Frames:' needs a whole number and 'Frame Time:' a number of seconds") from e
     if frame_time <= 0 or frames < 0:
         raise MarionnetteError(f"{path}: Frames is {frames} and Frame Time {frame_time}; both must be positive")
     found = len(lines) - (motion + 3)
@@ -291,7 +292,7 @@ def load_bvh(path: str | os.PathLike, scale: float | None = None) -> PoseSequenc
         # bvhio's SyntaxError carries (file, line number, column, line text); its line numbers drift, the text does not
         near = e.args[1][3].strip() if isinstance(e, SyntaxError) and len(e.args) > 1 and len(e.args[1]) > 3 else ""
         near = f" near {near[:60]!r}" if near else ""
-        raise MarionnetteError(f"{path} is not a valid BVH file{near}: {e.args[0] if e.args else e}") from None
+        raise MarionnetteError(f"{path} is not a valid BVH file{near}: {e.args[0] if e.args else e}") from e
 
     layout = bvh.Root.layout()  # [(joint, index, depth)], depth first: parents before children
     nodes = [node for node, _, _ in layout]

@@ -17,13 +17,16 @@ Files
     :meth:`PoseSequence.save` writes an ``.npz`` (atomically) holding ``positions``,
     ``confidence``, ``fps``, the skeleton (``skeleton`` name, ``joints``, ``parents``),
     ``units="m"``, ``up="y"``, ``format`` and ``version``. :meth:`PoseSequence.load`
-    checks every one of them and says in one line what is wrong. BVH lives in
-    :mod:`marionnette.motion.bvh` (also :meth:`save_bvh` / :meth:`load_bvh`).
+    checks every one of them and says in one line what is wrong. BVH files are read and
+    written by :func:`marionnette.motion.load_bvh` / :func:`~marionnette.motion.save_bvh`
+    (:mod:`marionnette.motion.bvh`, which imports this module, never the other way).
 """
 
 from __future__ import annotations
 
 import os
+import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -157,6 +160,26 @@ class PoseSequence:
         positions, confidence = mapping.apply(self.positions, self.confidence)
         return PoseSequence(positions, self.fps, skeleton, confidence)
 
+    def fill_gaps(self) -> PoseSequence:
+        """Every joint present in every frame: a missing joint (confidence 0) holds its last
+        seen position, or before it is first seen, its first one. What a format without
+        confidence needs (BVH, a reference clip): the result's confidence is all ones.
+
+        :raises MarionnetteError: a joint is never seen, so there is nothing to hold.
+        """
+        seen = self.confidence > 0  # (T, J)
+        never = np.flatnonzero(~seen.any(axis=0))
+        if len(never):
+            raise MarionnetteError(
+                f"joint {self.skeleton.joints[never[0]]} was never seen (confidence 0 in all {len(self)} frames): "
+                f"there is no position to fill its gaps with"
+            )
+        frames = np.arange(len(self))[:, None]  # (T, 1)
+        last = np.maximum.accumulate(np.where(seen, frames, -1), axis=0)  # (T, J) last frame seen, -1 before the first
+        index = np.where(last < 0, seen.argmax(axis=0), last)  # (T, J) the frame each position is taken from
+        positions = self.positions[index, np.arange(len(self.skeleton))]  # (T, J, 3)
+        return PoseSequence(positions, self.fps, self.skeleton)
+
     # -- files ------------------------------------------------------------------------------
 
     def save(self, path: str | os.PathLike) -> Path:
@@ -187,15 +210,29 @@ class PoseSequence:
             any other file's skeleton is rebuilt from its joints and parents.
         """
         path = Path(path)
+        if path.suffix.lower() == ".bvh":
+            raise MarionnetteError(f"{path} is a BVH file: read it with marionnette.motion.load_bvh")
         if not path.is_file():
             raise MarionnetteError(f"{path}: no such file; pass the .npz that PoseSequence.save wrote")
         try:
             with np.load(path, allow_pickle=False) as z:
                 data = {k: z[k] for k in z.files}
-        except Exception as e:  # zipfile, zlib, EOF, pickle refusals: all mean "not a whole file of ours"
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as e:  # cut short, bad CRC, unreadable
             raise MarionnetteError(
                 f"{path} is not a readable .npz ({type(e).__name__}: truncated or corrupt); save it again"
-            ) from None
+            ) from e
+        except ValueError as e:  # not a zip at all (numpy takes it for a pickle), or an object array
+            raise MarionnetteError(
+                f"{path} is not a readable .npz (ValueError: truncated or corrupt, or it holds pickled objects, "
+                f"which are never loaded); save it again"
+            ) from e
+        except TypeError as e:  # np.load gave one array (an .npy file), which is no context manager
+            raise MarionnetteError(
+                f"{path} holds a single .npy array, not the .npz archive that PoseSequence.save writes"
+            ) from e
+        raw = [k for k, v in data.items() if not isinstance(v, np.ndarray)]  # members that are not .npy files
+        if raw:
+            raise MarionnetteError(f"{path}: {', '.join(map(repr, raw))} is not a numpy array: not a PoseSequence file")
         missing = [k for k in _KEYS if k not in data]
         if missing:
             raise MarionnetteError(
@@ -258,7 +295,7 @@ class PoseSequence:
             try:
                 found = Skeleton(name, joints, parents)
             except MarionnetteError as e:
-                raise MarionnetteError(f"{path}: {e}") from None
+                raise MarionnetteError(f"{path}: {e}") from e
         positions, confidence = data["positions"], data["confidence"]
         J = len(found)
         if positions.ndim != 3 or positions.shape[1:] != (J, 3) or positions.dtype.kind != "f":
@@ -274,17 +311,4 @@ class PoseSequence:
         try:
             return cls(positions, number("fps"), found, confidence)
         except MarionnetteError as e:
-            raise MarionnetteError(f"{path}: {e}") from None
-
-    def save_bvh(self, path: str | os.PathLike, *, exact: bool = True) -> Path:
-        """Write a BVH file; see :func:`marionnette.motion.bvh.save_bvh`."""
-        from marionnette.motion.bvh import save_bvh
-
-        return save_bvh(self, path, exact=exact)
-
-    @classmethod
-    def load_bvh(cls, path: str | os.PathLike, scale: float | None = None) -> PoseSequence:
-        """Read a BVH file; see :func:`marionnette.motion.bvh.load_bvh`."""
-        from marionnette.motion.bvh import load_bvh
-
-        return load_bvh(path, scale=scale)
+            raise MarionnetteError(f"{path}: {e}") from e

@@ -54,11 +54,11 @@ def _joint_lines(path):
 
 def test_rigid_motion_round_trips_within_1e5_m_through_rotations_alone(tmp_path):
     seq = rigid_motion(offsets=REST)
-    path = seq.save_bvh(tmp_path / "walk.bvh")
+    path = save_bvh(seq, tmp_path / "walk.bvh")
     found = channels(path)
     assert found["pelvis"] == ["6", "Xposition", "Yposition", "Zposition", "Zrotation", "Xrotation", "Yrotation"]
     assert all(c == ["3", "Zrotation", "Xrotation", "Yrotation"] for j, c in found.items() if j != "pelvis")
-    back = PoseSequence.load_bvh(path)
+    back = load_bvh(path)
     assert back.skeleton.joints == CANONICAL.joints and back.skeleton.parents == CANONICAL.parents
     assert back.skeleton.name == "walk" and back.fps == 30.0 and len(back) == len(seq)
     assert np.abs(back.positions - seq.positions).max() < 1e-5
@@ -173,3 +173,29 @@ def test_missing_joints_cannot_be_written(tmp_path):
         save_bvh(PoseSequence(positions, 30.0, CANONICAL, confidence), tmp_path / "gap.bvh")
     assert "\n" not in str(e.value) and "left_wrist" in str(e.value) and "frame 2" in str(e.value)
     assert not (tmp_path / "gap.bvh").exists()
+
+
+def test_one_way_to_bvh_and_no_import_circle_with_the_sequence():
+    import ast
+
+    import marionnette.motion
+    import marionnette.motion.bvh as bvh
+    import marionnette.motion.sequence as sequence
+
+    assert marionnette.motion.save_bvh is bvh.save_bvh and marionnette.motion.load_bvh is bvh.load_bvh
+    assert not hasattr(PoseSequence, "save_bvh") and not hasattr(PoseSequence, "load_bvh")
+    tree = ast.parse(open(sequence.__file__).read())  # every import statement, inside functions too
+    imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    imported |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    assert "marionnette.motion.bvh" not in imported and "marionnette.motion" not in imported  # bvh imports sequence
+
+
+def test_a_writer_asking_for_another_euler_order_is_an_error_not_an_assert():
+    from marionnette.motion.bvh import _Key
+
+    key = _Key(np.zeros(3), np.array([10.0, 20.0, 30.0]))
+    assert tuple(key.getEuler("ZXY")) == (10.0, 20.0, 30.0)
+    for order, extrinsic in [("XYZ", False), ("ZXY", True)]:
+        with pytest.raises(MarionnetteError) as e:
+            key.getEuler(order, extrinsic=extrinsic)
+        assert "\n" not in str(e.value) and order in str(e.value) and "bvhio" in str(e.value)

@@ -1,3 +1,5 @@
+import zipfile
+
 import numpy as np
 import pytest
 
@@ -164,14 +166,39 @@ def test_load_refuses_truncated_corrupt_and_missing_files(tmp_path):
     truncated.write_bytes(good[: len(good) // 2])
     text = tmp_path / "text.npz"
     text.write_text("not an archive")
-    for path, says in [
-        (truncated, "truncated or corrupt"),
-        (text, "truncated or corrupt"),
-        (tmp_path / "nope.npz", "no such"),
+    empty = tmp_path / "empty.npz"
+    empty.write_bytes(b"")
+    flipped = bytearray(good)
+    flipped[len(good) // 3 : len(good) // 3 + 40] = bytes(40)  # inside the positions: a bad CRC
+    corrupt = tmp_path / "corrupt.npz"
+    corrupt.write_bytes(bytes(flipped))
+    for path, says, cause in [
+        (truncated, "truncated or corrupt", zipfile.BadZipFile),
+        (text, "truncated or corrupt", ValueError),  # numpy takes it for a pickle and refuses
+        (empty, "truncated or corrupt", EOFError),
+        (corrupt, "truncated or corrupt", zipfile.BadZipFile),
+        (tmp_path / "nope.npz", "no such", type(None)),
     ]:
         with pytest.raises(MarionnetteError) as e:
             PoseSequence.load(path)
         one_line_naming(e, path, says)
+        assert isinstance(e.value.__cause__, cause), (path.name, repr(e.value.__cause__))
+
+
+def test_load_names_the_right_reader_for_other_files(tmp_path):
+    np.save(tmp_path / "one.npy", np.zeros(3))
+    with pytest.raises(MarionnetteError) as e:
+        PoseSequence.load(tmp_path / "one.npy")
+    one_line_naming(e, "one.npy", "single .npy array")
+    (tmp_path / "walk.bvh").write_text("HIERARCHY\n")
+    with pytest.raises(MarionnetteError) as e:
+        PoseSequence.load(tmp_path / "walk.bvh")
+    one_line_naming(e, "walk.bvh", "marionnette.motion.load_bvh")
+    with zipfile.ZipFile(tmp_path / "raw.npz", "w") as z:  # a member that is no .npy file
+        z.writestr("positions.npy", b"raw bytes")
+    with pytest.raises(MarionnetteError) as e:
+        PoseSequence.load(tmp_path / "raw.npz")
+    one_line_naming(e, "raw.npz", "'positions' is not a numpy array")
 
 
 def test_load_checks_the_expected_skeleton(tmp_path):
@@ -193,3 +220,27 @@ def test_a_failed_save_keeps_the_old_file(tmp_path, monkeypatch):
     with pytest.raises(RuntimeError):
         sequence(seed=1).save(path)
     assert path.read_bytes() == before and [p.name for p in tmp_path.iterdir()] == ["clip.npz"]
+
+
+# -- gaps ---------------------------------------------------------------------------------
+
+
+def test_gaps_are_filled_with_the_last_seen_position_and_a_joint_never_seen_is_one_line():
+    positions = np.zeros((4, 16, 3), np.float32)
+    positions[:, :, 1] = np.arange(4)[:, None]
+    confidence = np.ones((4, 16), np.float32)
+    confidence[1:3, 5] = 0
+    positions[1:3, 5] = np.nan
+    confidence[0:2, 6] = 0  # missing from the start: takes its first seen position
+    positions[0:2, 6] = np.nan
+    seq = PoseSequence(positions=positions, confidence=confidence, fps=30, skeleton=CANONICAL)
+    filled = seq.fill_gaps()
+    assert filled.positions[1:3, 5, 1].tolist() == [0.0, 0.0]  # held from frame 0
+    assert filled.positions[:, 6, 1].tolist() == [2.0, 2.0, 2.0, 3.0]
+    np.testing.assert_array_equal(np.delete(filled.positions, [5, 6], axis=1), np.delete(positions, [5, 6], axis=1))
+    assert (filled.confidence == 1).all() and filled.fps == 30 and filled.skeleton == CANONICAL
+    confidence[:, 7] = 0
+    positions[:, 7] = np.nan
+    with pytest.raises(MarionnetteError, match="right_shoulder was never seen") as e:
+        PoseSequence(positions=positions, confidence=confidence, fps=30, skeleton=CANONICAL).fill_gaps()
+    one_line_naming(e, "right_shoulder")

@@ -10,7 +10,7 @@ import numpy as np
 from marionnette.body import Character, Retargeter
 from marionnette.body.clips import CLIPS, clip_qpos, stride
 from marionnette.errors import MarionnetteError
-from marionnette.motion import PoseSequence
+from marionnette.motion import PoseSequence, load_bvh
 
 
 def reference_qpos(clip: str | os.PathLike | PoseSequence, fps: float, character: Character) -> tuple[str, np.ndarray]:
@@ -29,7 +29,7 @@ def reference_qpos(clip: str | os.PathLike | PoseSequence, fps: float, character
                 f"clip {str(clip)!r}: neither a built-in clip ({', '.join(CLIPS)}) nor an existing .npz or .bvh file"
             )
         name = path.name
-        seq = PoseSequence.load(path) if path.suffix.lower() == ".npz" else PoseSequence.load_bvh(path)
+        seq = PoseSequence.load(path) if path.suffix.lower() == ".npz" else load_bvh(path)
     seq = seq.resample(fps)
     if len(seq) < 2:
         raise MarionnetteError(f"clip {name!r} lasts {seq.duration:g} s: a reference needs at least 2 frames")

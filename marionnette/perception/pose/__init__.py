@@ -13,7 +13,9 @@ captures stack into a sequence on ``MEDIAPIPE_33`` that the One-Euro filter
     seq = filter_sequence(to_sequence(captures, source.fps))   # metres, y up, hip-centred
 
 OpenCV, MediaPipe and the ``OneEuroFilter`` package (``marionnette[pose]``) are imported
-on first use (:mod:`~.backend`), so importing this package costs only numpy.
+on first use (:mod:`~.backend`), so importing this package costs only numpy and
+:mod:`marionnette.motion` (numpy, scipy). MediaPipe's native log lines stay off stderr
+unless ``CaptureConfig(verbose=True)`` (:mod:`~.quiet`).
 """
 
 from marionnette.perception.pose.capture import (
@@ -26,6 +28,7 @@ from marionnette.perception.pose.capture import (
     to_sequence,
 )
 from marionnette.perception.pose.filters import OneEuro, OneEuroConfig, filter_sequence
+from marionnette.perception.pose.quiet import quiet_stderr
 from marionnette.perception.pose.sources import (
     Frame,
     Frames,
@@ -53,5 +56,6 @@ __all__ = [
     "draw_pose",
     "filter_sequence",
     "open_source",
+    "quiet_stderr",
     "to_sequence",
 ]

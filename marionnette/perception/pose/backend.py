@@ -32,7 +32,7 @@ def import_cv2() -> ModuleType:
     try:
         import cv2
     except ImportError as e:
-        raise MarionnetteError(f"OpenCV is not installed ({e}): {_INSTALL}") from None
+        raise MarionnetteError(f"OpenCV is not installed ({e}): {_INSTALL}") from e
     return cv2
 
 
@@ -41,7 +41,7 @@ def import_one_euro() -> ModuleType:
     try:
         import OneEuroFilter
     except ImportError as e:
-        raise MarionnetteError(f"the One-Euro filter package is not installed ({e}): {_INSTALL}") from None
+        raise MarionnetteError(f"the One-Euro filter package is not installed ({e}): {_INSTALL}") from e
     return OneEuroFilter
 
 
@@ -61,5 +61,5 @@ def import_mediapipe() -> ModuleType:
     try:
         import mediapipe
     except ImportError as e:
-        raise MarionnetteError(f"MediaPipe does not import ({e}): {_INSTALL} (it needs numpy<2, protobuf<5)") from None
+        raise MarionnetteError(f"MediaPipe does not import ({e}): {_INSTALL} (it needs numpy<2, protobuf<5)") from e
     return mediapipe

@@ -43,6 +43,7 @@ import numpy as np
 from marionnette.errors import MarionnetteError
 from marionnette.motion import MEDIAPIPE_33, MediaPipeJoint, PoseSequence
 from marionnette.perception.pose.backend import MODEL_COMPLEXITY, import_cv2, import_mediapipe
+from marionnette.perception.pose.quiet import quiet_stderr
 
 J = len(MEDIAPIPE_33)  # 33 landmarks
 WORLD_FROM_MEDIAPIPE = np.diag([1.0, -1.0, -1.0])  # (3, 3): MediaPipe world axes -> motion axes (y up, +z forward)
@@ -134,6 +135,9 @@ class CaptureConfig:
     smooth_landmarks: bool = True
     """MediaPipe's own filtering of landmarks across frames (streams only); our One-Euro
     filter (:mod:`~marionnette.perception.pose.filters`) can smooth further."""
+    verbose: bool = False
+    """Let MediaPipe's native log lines (TensorFlow Lite, absl) reach stderr; by default
+    they are kept off it (:mod:`~marionnette.perception.pose.quiet`)."""
 
     def __post_init__(self) -> None:
         for name in ("min_detection_confidence", "min_tracking_confidence"):
@@ -148,21 +152,30 @@ class PoseCapture:
     :param config: the settings (:class:`CaptureConfig`); the defaults track a stream.
 
     Raises :class:`~marionnette.errors.MarionnetteError` at construction when MediaPipe or
-    its pose model files are missing. Holds a MediaPipe graph (threads, model buffers):
-    :meth:`close` it, or use ``with PoseCapture() as capture:``.
+    its pose model files are missing. MediaPipe's native log lines are dropped unless
+    ``config.verbose`` (:mod:`~marionnette.perception.pose.quiet`). Holds a MediaPipe graph
+    (threads, model buffers): :meth:`close` it, or use ``with PoseCapture() as capture:``.
     """
 
     def __init__(self, config: CaptureConfig | None = None) -> None:
         self.config = CaptureConfig() if config is None else config
-        mp = import_mediapipe()
-        self._pose = mp.solutions.pose.Pose(
-            static_image_mode=self.config.static_image_mode,
-            model_complexity=MODEL_COMPLEXITY,
-            smooth_landmarks=self.config.smooth_landmarks,
-            enable_segmentation=False,
-            min_detection_confidence=self.config.min_detection_confidence,
-            min_tracking_confidence=self.config.min_tracking_confidence,
-        )
+        with self._native_log():
+            mp = import_mediapipe()
+            self._pose = mp.solutions.pose.Pose(
+                static_image_mode=self.config.static_image_mode,
+                model_complexity=MODEL_COMPLEXITY,
+                smooth_landmarks=self.config.smooth_landmarks,
+                enable_segmentation=False,
+                min_detection_confidence=self.config.min_detection_confidence,
+                min_tracking_confidence=self.config.min_tracking_confidence,
+            )
+            # The graph opens its models on worker threads after Pose() returns, and they log
+            # as they do: wait for them here, inside the quiet block (mediapipe's own attribute).
+            self._pose._graph.wait_until_idle()
+
+    def _native_log(self):
+        """The block MediaPipe runs in: its native stderr lines dropped unless ``verbose``."""
+        return quiet_stderr(not self.config.verbose)
 
     def process(self, image: np.ndarray, timestamp: float = 0.0) -> Capture:
         """Find the person in ``image``.
@@ -178,7 +191,8 @@ class PoseCapture:
             what = f"{image.dtype} {image.shape}" if isinstance(image, np.ndarray) else type(image).__name__
             raise MarionnetteError(f"pose capture takes an RGB image of shape (H, W, 3) uint8, got {what}")
         H, W = image.shape[:2]
-        result = self._pose.process(np.ascontiguousarray(image))
+        with self._native_log():
+            result = self._pose.process(np.ascontiguousarray(image))
         if result.pose_landmarks is None or result.pose_world_landmarks is None:
             return Capture.missing(timestamp, (H, W))
         landmarks = result.pose_landmarks.landmark  # normalised: x / W, y / H, z, visibility
@@ -196,7 +210,8 @@ class PoseCapture:
         )
 
     def close(self) -> None:
-        self._pose.close()
+        with self._native_log():
+            self._pose.close()
 
     def __enter__(self) -> PoseCapture:
         return self
