@@ -1,5 +1,4 @@
-"""Pictures for docs/: the walking character's learning curve, a frame grid and an MP4 of it,
-and the puppet's view (overlay beside avatar) on the virtual camera.
+"""Pictures for docs/: the walking character's learning curve, a frame grid and an MP4 of it.
 
     .venv/bin/python scripts/figures_character.py RUN [--out docs/img]
 

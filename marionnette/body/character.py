@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
 
 import mujoco
 import numpy as np
 
 from marionnette.errors import MarionnetteError
-from marionnette.motion import CANONICAL, PoseSequence
+from marionnette.motion import CANONICAL, CanonicalJoint, PoseSequence
 
 MODEL_PATH = Path(__file__).with_name("character.xml")
 
@@ -34,8 +35,16 @@ class Character:
     so :meth:`joint_positions` is the bodies' world positions, reordered and turned y-up.
 
     ``qpos`` layout: root position (3, metres, z up), root orientation (4, wxyz quaternion),
-    then the 26 hinge angles in radians in the order of :attr:`joint_names`; ``ctrl`` has one
+    then the 26 hinge angles in radians in the order of :attr:`joint_names`; ``qvel``: the
+    root's linear and angular velocity (6), then the 26 hinge velocities; ``ctrl`` has one
     torque command in [-1, 1] per hinge, scaled by the motor's gear (N m).
+
+    Read the state by name, not by index (as dm_control's ``physics.named.data`` does):
+    :meth:`root_position`, :meth:`root_orientation`, :meth:`pelvis_height` and
+    :meth:`center_of_mass`; the slices :attr:`root_position_qpos`,
+    :attr:`root_orientation_qpos` and :attr:`root_dof`; the addresses :attr:`hinge_qpos`,
+    :attr:`hinge_dof` and :meth:`qpos_address`; :meth:`joint_positions`, indexed by
+    :class:`~marionnette.motion.CanonicalJoint`.
     """
 
     def __init__(self, model_path: str | Path = MODEL_PATH):
@@ -55,15 +64,59 @@ class Character:
         hinges = [i for i in range(self.model.njnt) if self.model.jnt_type[i] == mujoco.mjtJoint.mjJNT_HINGE]
         self.joint_names = tuple(self.model.joint(i).name for i in hinges)
         self.hinge_qpos = self.model.jnt_qposadr[hinges]  # (26,) where each angle lives in qpos
+        self.hinge_dof = self.model.jnt_dofadr[hinges]  # (26,) where each angular velocity lives in qvel
         self.hinge_range = self.model.jnt_range[hinges].copy()  # (26, 2) radians
         self.standing_qpos = self.model.qpos0.copy()  # the zero pose, feet 1 cm above the floor
+        # The free root joint: the pelvis's place (x forward, y left, z up; metres) and its
+        # orientation (w, x, y, z) in qpos, its linear and angular velocity in qvel.
+        pelvis = self.model.body(CANONICAL.joints[CanonicalJoint.PELVIS])
+        if pelvis.jntnum[0] != 1 or self.model.jnt_type[pelvis.jntadr[0]] != mujoco.mjtJoint.mjJNT_FREE:
+            raise MarionnetteError(f"character model {path}: the pelvis must carry one free joint (the root)")
+        root = self.model.joint(int(pelvis.jntadr[0]))
+        self.pelvis_id = pelvis.id  # the root body: its subtree is the whole character
+        self.root_name = root.name
+        start = int(root.qposadr[0])
+        self.root_position_qpos = slice(start, start + 3)
+        self.root_orientation_qpos = slice(start + 3, start + 7)
+        start = int(root.dofadr[0])
+        self.root_dof = slice(start, start + 6)  # qvel: linear (m/s) then angular (rad/s) velocity
 
     @property
     def mass(self) -> float:
-        return float(self.model.body_subtreemass[self.model.body("pelvis").id])
+        return float(self.model.body_subtreemass[self.pelvis_id])
+
+    def qpos_address(self, joint: str) -> int:
+        """Where joint ``joint`` (a name of :attr:`joint_names`, or the root's) starts in ``qpos``."""
+        if mujoco.mj_name2id(self.model, mujoco.mjtObj.mjOBJ_JOINT, joint) < 0:
+            names = (self.root_name, *self.joint_names)
+            close = difflib.get_close_matches(joint, names, n=3)
+            hint = f"did you mean {', '.join(close)}?" if close else f"the joints are {', '.join(names)}"
+            raise MarionnetteError(f"joint {joint!r}: the character has no such joint; {hint}")
+        return int(self.model.joint(joint).qposadr[0])
+
+    def root_position(self, data: mujoco.MjData | None = None) -> np.ndarray:
+        """``(3,)`` view of ``data.qpos``: the pelvis's position, metres (x forward, y left, z up)."""
+        data = self.data if data is None else data
+        return data.qpos[self.root_position_qpos]
+
+    def root_orientation(self, data: mujoco.MjData | None = None) -> np.ndarray:
+        """``(4,)`` view of ``data.qpos``: the pelvis's orientation, a unit quaternion (w, x, y, z)."""
+        data = self.data if data is None else data
+        return data.qpos[self.root_orientation_qpos]
+
+    def pelvis_height(self, data: mujoco.MjData | None = None) -> float:
+        """The pelvis's height above the floor (m), from ``data.qpos``."""
+        return float(self.root_position(data)[2])
+
+    def center_of_mass(self, data: mujoco.MjData | None = None) -> np.ndarray:
+        """``(3,)`` the whole character's centre of mass (MuJoCo world frame, metres), as of
+        ``data``'s last forward pass (``mj_step`` leaves it one physics step behind ``qpos``)."""
+        data = self.data if data is None else data
+        return data.subtree_com[self.pelvis_id]
 
     def joint_positions(self, data: mujoco.MjData | None = None) -> np.ndarray:
-        """``(16, 3)`` float32: canonical joint positions of ``data`` (after mj_forward/mj_step), y up."""
+        """``(16, 3)`` float32: canonical joint positions of ``data`` (after mj_forward/mj_step),
+        y up, indexed by :class:`~marionnette.motion.CanonicalJoint`."""
         data = self.data if data is None else data
         return to_motion_frame(data.xpos[self.body_ids]).astype(np.float32)
 

@@ -80,8 +80,8 @@ ENVS: tuple[EnvEntry, ...] = (
         max_episode_steps=1000,
     ),
     EnvEntry(
-        "marionnette/CharacterPuppet-v0",
-        "marionnette.envs.character.puppet:CharacterPuppetEnv",
+        "marionnette/CharacterReplay-v0",
+        "marionnette.envs.character.replay:CharacterReplayEnv",
         "The character moved kinematically by a clip (built-in, .npz or BVH): for watching and datasets",
     ),
 )

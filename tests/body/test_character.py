@@ -7,7 +7,7 @@ from scipy.spatial.transform import Rotation
 
 from marionnette.body import BodyCamera, Character, from_motion_frame, to_motion_frame
 from marionnette.errors import MarionnetteError
-from marionnette.motion import CANONICAL
+from marionnette.motion import CANONICAL, CanonicalJoint
 
 
 @pytest.fixture(scope="module")
@@ -83,6 +83,31 @@ def test_frames_are_a_rotation():
     np.testing.assert_allclose(np.linalg.norm(to_motion_frame(p), axis=1), np.linalg.norm(p, axis=1))
     assert np.allclose(to_motion_frame([1, 0, 0]), [0, 0, 1])  # MuJoCo's forward is motion's +z
     assert np.allclose(to_motion_frame([0, 0, 1]), [0, 1, 0])  # and up is up
+
+
+def test_the_state_reads_by_name(character):
+    m = character.model
+    data = mujoco.MjData(m)
+    qpos = random_qpos(character, np.random.default_rng(2), 1)[0]
+    data.qpos[:] = qpos
+    data.qvel[:] = np.arange(m.nv)
+    mujoco.mj_forward(m, data)
+    np.testing.assert_array_equal(character.root_position(data), qpos[:3])
+    np.testing.assert_array_equal(character.root_orientation(data), qpos[3:7])
+    assert character.pelvis_height(data) == qpos[2]
+    character.root_position(data)[0] += 1.0  # a view: it writes through
+    assert data.qpos[0] == qpos[0] + 1.0
+    np.testing.assert_array_equal(data.qvel[character.root_dof], np.arange(6))
+    np.testing.assert_array_equal(data.qvel[character.hinge_dof], np.arange(6, m.nv))
+    np.testing.assert_array_equal(character.center_of_mass(data), data.subtree_com[m.body("pelvis").id])
+    pelvis = character.joint_positions(data)[CanonicalJoint.PELVIS]
+    np.testing.assert_allclose(from_motion_frame(pelvis), data.xpos[m.body("pelvis").id], atol=1e-6)
+    knee = character.qpos_address("right_knee")
+    assert knee == character.hinge_qpos[character.joint_names.index("right_knee")] == m.joint("right_knee").qposadr[0]
+    assert character.qpos_address("root") == 0
+    no_such = r"joint 'right_kne': the character has no such joint; did you mean right_knee"
+    with pytest.raises(MarionnetteError, match=no_such):
+        character.qpos_address("right_kne")
 
 
 def test_fk_rejects_the_wrong_qpos_shape(character):

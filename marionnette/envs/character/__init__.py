@@ -1,2 +1,3 @@
-"""Tasks on marionnette's MuJoCo character (:mod:`marionnette.body`): walk, and later
-imitate a clip and follow a puppeteer."""
+"""Tasks on marionnette's MuJoCo character (:mod:`marionnette.body`), on one base
+(:class:`~marionnette.envs.character.base.CharacterEnv`): walk forward (``walk``), imitate a
+clip (``imitate``), replay a clip kinematically (``replay``)."""

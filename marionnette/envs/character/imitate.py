@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import Any
 
 import gymnasium as gym
 import mujoco
 import numpy as np
 from gymnasium import spaces
 
-from marionnette.body import BodyCamera, Character
+from marionnette.body import to_motion_frame
+from marionnette.envs.character.base import CharacterEnv
 from marionnette.envs.character.reference import reference_qpos, reference_stride
 from marionnette.errors import MarionnetteError
 from marionnette.motion import CanonicalJoint, PoseSequence
@@ -43,7 +44,7 @@ def _end_features(positions: np.ndarray) -> np.ndarray:
     return ends
 
 
-class CharacterImitateEnv(gym.Env):
+class CharacterImitateEnv(CharacterEnv):
     """Imitate a reference motion clip with the physically simulated character.
 
     The body is marionnette's character (:class:`marionnette.body.Character`, 26 hinges
@@ -73,11 +74,12 @@ class CharacterImitateEnv(gym.Env):
     so that ``a = 0`` tracks the reference and ``a = ±1`` reaches ``action_scale`` of the
     joint's half range away from it (0.25: ±19 degrees at a hip's flexion, ±10 at the
     neck's twist; at 0.5, PPO's exploration noise alone topples the character and the
-    first 300k steps learn little). Targets are not clipped to the joint range: one past
-    a limit presses the joint against it (a locked knee), where a target clipped onto the
-    limit would hold it with no torque at all, and exploration noise around a straight
-    knee (at its limit in the standing pose) would only ever bend it. Each physics step
-    (5 ms, 4 per action) applies
+    first 300k steps learn little). An action outside the space, NaN, inf or of the wrong
+    shape raises ``MarionnetteError`` (SB3 clips its actions to the space). Targets are not
+    clipped to the joint range: one past a limit presses the joint against it (a locked
+    knee), where a target clipped onto the limit would hold it with no torque at all, and
+    exploration noise around a straight knee (at its limit in the standing pose) would only
+    ever bend it. Each physics step (5 ms, 4 per action) applies
 
     ``torque = kp * (target - q) - kd * q_dot``, ``ctrl = clip(torque / gear, -1, 1)``
 
@@ -180,11 +182,9 @@ class CharacterImitateEnv(gym.Env):
 
     ## Version history
 
-    - v0: first version.
+    - v0: first version; bad actions (NaN, out of ``[-1, 1]``, the wrong shape or type)
+      raise ``MarionnetteError`` instead of being clipped.
     """
-
-    metadata: ClassVar[dict[str, Any]] = {"render_modes": ["rgb_array"], "render_fps": 50}
-    FRAME_SKIP = 4
 
     def __init__(
         self,
@@ -203,16 +203,12 @@ class CharacterImitateEnv(gym.Env):
         width: int = 640,
         height: int = 480,
     ):
-        if render_mode not in (None, "rgb_array"):
-            raise MarionnetteError(f"render_mode={render_mode!r}: use 'rgb_array' or None")
         if len(reward_weights) != 4 or len(reward_scales) != 4:
             raise MarionnetteError(
                 "reward_weights and reward_scales take 4 numbers each: pose, velocity, end effectors, root"
             )
-        self.character = Character()
-        self.model, self.data = self.character.model, self.character.data
+        super().__init__(render_mode, frame_skip=4, camera=camera, width=width, height=height)
         model = self.model
-        self.render_mode = render_mode
         self.loop = loop
         self.action_scale = action_scale
         self.reward_weights = tuple(float(w) for w in reward_weights)
@@ -220,18 +216,9 @@ class CharacterImitateEnv(gym.Env):
         self.min_pelvis_height = min_pelvis_height
         self.max_root_distance = max_root_distance
         self.max_mpjpe = max_mpjpe
-        self._camera_args = (camera, width, height)
-        self._camera: BodyCamera | None = None
-        self.dt = model.opt.timestep * self.FRAME_SKIP
-        self.metadata = {**self.metadata, "render_fps": round(1 / self.dt)}
 
-        # The hinges, their motors and PD gains (one per hinge, in Character.joint_names order).
-        joints = [model.joint(name).id for name in self.character.joint_names]
-        self._hinge_qpos = self.character.hinge_qpos  # (26,)
-        self._hinge_dof = model.jnt_dofadr[joints]  # (26,)
-        motors = [next((a for a in range(model.nu) if model.actuator_trnid[a, 0] == j), -1) for j in joints]
-        if motors != list(range(model.nu)):
-            raise MarionnetteError("the character's motors do not drive its hinges one each, in joint order")
+        # The hinges' motors (the base checks they drive them one each, in Character.joint_names
+        # order) and PD gains.
         self.gear = model.actuator_gear[:, 0].copy()  # (26,) N m
         self.kp = stiffness * self.gear  # (26,) N m/rad
         self.kd = damping_time * self.kp  # (26,) N m s/rad
@@ -277,14 +264,14 @@ class CharacterImitateEnv(gym.Env):
         T = len(self.reference_qpos)
         lap, frame = lap + frame // T, frame % T
         qpos = self.reference_qpos[frame].copy()
-        qpos[:2] += lap * self.stride
+        qpos[self.character.root_position_qpos][:2] += lap * self.stride  # x, y
         return qpos
 
     def _lap_offset(self) -> np.ndarray:
         """``(3,)`` the current lap's offset of the reference, in the motion frame (x left,
         y up, z forward), for its forward-kinematics positions."""
         x, y = self.lap * self.stride
-        return np.array([y, 0.0, x])
+        return to_motion_frame(np.array([x, y, 0.0]))
 
     def _next(self, frame: int) -> int:
         """The frame after ``frame`` (the last one holds, or wraps when looping)."""
@@ -297,13 +284,13 @@ class CharacterImitateEnv(gym.Env):
         T = len(self.reference_qpos)
         phase = self.frame / T
         ahead = self._lap_qpos(self.frame + 1, self.lap) if self.loop else self.reference_qpos[self._next(self.frame)]
+        c = self.character
         return np.concatenate(
             [
-                self.data.qpos[2:],  # (31,)
-                self.data.qvel,  # (32,)
+                self.proprioception(),  # (63,)
                 [phase, np.sin(2 * np.pi * phase), np.cos(2 * np.pi * phase)],  # (3,)
-                ahead[self._hinge_qpos],  # (26,)
-                ahead[:3] - self.data.qpos[:3],  # (3,)
+                ahead[c.hinge_qpos],  # (26,)
+                ahead[c.root_position_qpos] - c.root_position(self.data),  # (3,)
             ]
         )  # (95,)
 
@@ -312,12 +299,12 @@ class CharacterImitateEnv(gym.Env):
         frame :attr:`frame` (see Rewards), with ``mpjpe`` and ``root_distance`` in metres."""
         f = self.frame
         ref_q, ref_v = self.reference_qpos[f], self.reference_qvel[f]
-        q, v = self.data.qpos, self.data.qvel
+        c, q, v = self.character, self.data.qpos, self.data.qvel
         root_turn = np.zeros(3)
-        mujoco.mju_subQuat(root_turn, q[3:7], ref_q[3:7])  # rotation vector between the two
-        pose_error = float(np.square(q[self._hinge_qpos] - ref_q[self._hinge_qpos]).sum() + root_turn @ root_turn)
-        velocity_error = float(np.square(v[self._hinge_dof] - ref_v[self._hinge_dof]).sum())
-        positions = self.character.joint_positions(self.data).astype(np.float64)  # (16, 3) y up
+        mujoco.mju_subQuat(root_turn, c.root_orientation(self.data), ref_q[c.root_orientation_qpos])  # rotation vector
+        pose_error = float(np.square(q[c.hinge_qpos] - ref_q[c.hinge_qpos]).sum() + root_turn @ root_turn)
+        velocity_error = float(np.square(v[c.hinge_dof] - ref_v[c.hinge_dof]).sum())
+        positions = c.joint_positions(self.data).astype(np.float64)  # (16, 3) y up, by CanonicalJoint
         reference = self.reference.positions[f].astype(np.float64) + self._lap_offset()  # (16, 3)
         end_error = float(np.square(_end_features(positions) - self._reference_ends[f]).sum())
         root_offset = positions[CanonicalJoint.PELVIS] - reference[CanonicalJoint.PELVIS]
@@ -348,28 +335,24 @@ class CharacterImitateEnv(gym.Env):
         elif not (isinstance(frame, (int, np.integer)) and 0 <= frame <= last):
             raise MarionnetteError(f"reset frame {frame!r}: the clip {self.clip_name!r} starts at a frame in 0..{last}")
         self.frame, self.lap = int(frame), 0
-        mujoco.mj_resetData(self.model, self.data)
-        self.data.qpos[:] = self.reference_qpos[self.frame]
-        self.data.qvel[:] = self.reference_qvel[self.frame]
-        mujoco.mj_forward(self.model, self.data)
+        self.set_state(self.reference_qpos[self.frame], self.reference_qvel[self.frame])
         terms = self.imitation_terms()
         return self._observation(), self._info(terms)
 
     def _info(self, terms: dict[str, float]) -> dict[str, Any]:
         kept = {k: v for k, v in terms.items() if k not in ("reward", "pelvis_height")}
-        return {**kept, "frame": self.frame, "x_position": float(self.data.qpos[0])}
+        x_forward = float(self.character.root_position(self.data)[0])
+        return {**kept, "frame": self.frame, "x_position": x_forward}
 
     def step(self, action):
-        action = np.asarray(action, dtype=np.float64)
-        if action.shape != self.action_space.shape:
-            raise MarionnetteError(f"action of shape {action.shape}: expected {self.action_space.shape}, one per hinge")
-        action = np.clip(action, -1.0, 1.0)
+        action = self.check_action(action)  # (26,) in [-1, 1]
         frame = self._next(self.frame)
         self.lap += int(self.loop and frame < self.frame)  # a looping clip started again
-        target = self.reference_qpos[frame, self._hinge_qpos] + self.action_scale * action * self._half_range
-        for _ in range(self.FRAME_SKIP):
-            error = target - self.data.qpos[self._hinge_qpos]
-            torque = self.kp * error - self.kd * self.data.qvel[self._hinge_dof]  # (26,) N m
+        hinge_qpos, hinge_dof = self.character.hinge_qpos, self.character.hinge_dof
+        target = self.reference_qpos[frame, hinge_qpos] + self.action_scale * action * self._half_range
+        for _ in range(self.frame_skip):
+            error = target - self.data.qpos[hinge_qpos]
+            torque = self.kp * error - self.kd * self.data.qvel[hinge_dof]  # (26,) N m
             self.data.ctrl[:] = np.clip(torque / self.gear, -1.0, 1.0)
             mujoco.mj_step(self.model, self.data)
         mujoco.mj_kinematics(self.model, self.data)  # body positions of the new state
@@ -383,19 +366,6 @@ class CharacterImitateEnv(gym.Env):
         )
         truncated = not self.loop and self.frame == len(self.reference_qpos) - 1
         return self._observation(), terms["reward"], terminated, truncated, self._info(terms)
-
-    def render(self):
-        if self.render_mode != "rgb_array":
-            return None
-        if self._camera is None:
-            camera, width, height = self._camera_args
-            self._camera = BodyCamera(self.model, camera, width, height)
-        return self._camera.render(self.data)
-
-    def close(self):
-        if self._camera is not None:
-            self._camera.close()
-            self._camera = None
 
 
 def episode_mpjpe(

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
-import gymnasium as gym
 import mujoco
 import numpy as np
 from gymnasium import spaces
 
-from marionnette.body import BodyCamera, Character
-from marionnette.errors import MarionnetteError
+from marionnette.envs.character.base import CharacterEnv
 
 
-class CharacterWalkEnv(gym.Env):
+class CharacterWalkEnv(CharacterEnv):
     """Walk forward as fast as possible without falling.
 
     The body is marionnette's character (:class:`marionnette.body.Character`): an adult of
@@ -25,7 +23,8 @@ class CharacterWalkEnv(gym.Env):
 
     ``Box(-1, 1, (26,), float32)``: one torque command per hinge, scaled by that motor's
     gear (the peak torque in N m: 200 for a hip's flexion, 15 for the neck's twist). The
-    order is ``Character.joint_names``.
+    order is ``Character.joint_names``. An action outside the space, NaN, inf or of the
+    wrong shape raises ``MarionnetteError`` (SB3 clips its actions to the space).
 
     ## Observation space
 
@@ -43,16 +42,17 @@ class CharacterWalkEnv(gym.Env):
 
     ## Rewards
 
-    Each step (``dt`` = 4 physics steps of 5 ms = 0.02 s) pays
+    Each step (``dt`` = 4 physics steps of 5 ms = 0.02 s) pays, as Humanoid-v5 does,
 
     - ``forward_reward = forward_reward_weight * x_velocity``: the centre of mass's velocity
       along +x over the step (m/s), weight 1.25;
     - ``healthy_reward = 5.0`` while the pelvis is between 0.65 m and 1.5 m high;
     - ``- ctrl_cost = ctrl_cost_weight * sum(action ** 2)``, weight 0.02.
 
-    ``info`` holds each term (``reward_forward``, ``reward_alive``, ``reward_ctrl``) and
-    ``x_position``, ``y_position``, ``distance_from_origin`` (of the centre of mass, m) and
-    ``x_velocity``.
+    ``info`` holds each term under Humanoid-v5's names (``reward_forward``,
+    ``reward_survive``, ``reward_ctrl``, the last negative) and ``x_position``,
+    ``y_position``, ``distance_from_origin`` (of the centre of mass, m), ``x_velocity``
+    and ``y_velocity`` (m/s).
 
     ## Starting state
 
@@ -68,10 +68,25 @@ class CharacterWalkEnv(gym.Env):
 
     ``render_mode="rgb_array"`` gives ``(height, width, 3)`` uint8 frames (480x640 by
     default) from the body's tracking camera (``camera="front"`` for the webcam-like view).
-    """
 
-    metadata: ClassVar[dict[str, Any]] = {"render_modes": ["rgb_array"], "render_fps": 50}
-    FRAME_SKIP = 4
+    ## Arguments
+
+    | argument                | default       | meaning                                         |
+    |-------------------------|---------------|-------------------------------------------------|
+    | ``render_mode``         | None          | ``"rgb_array"`` or None                         |
+    | ``forward_reward_weight`` | 1.25        | per m/s of the centre of mass along +x          |
+    | ``healthy_reward``      | 5.0           | per step while healthy                          |
+    | ``ctrl_cost_weight``    | 0.02          | per unit of ``sum(action ** 2)``                |
+    | ``healthy_z_range``     | (0.65, 1.5)   | m; the pelvis outside it ends the episode       |
+    | ``reset_noise_scale``   | 0.01          | half-width of the uniform noise at reset        |
+    | ``camera``, ``width``, ``height`` | ``track``, 640, 480 | rendering                  |
+
+    ## Version history
+
+    - v0: first version; ``info["reward_alive"]`` renamed ``reward_survive`` (Humanoid-v5's
+      name) and ``info["y_velocity"]`` added; bad actions (NaN, out of ``[-1, 1]``, the
+      wrong shape or type) raise ``MarionnetteError`` instead of being clipped.
+    """
 
     def __init__(
         self,
@@ -85,80 +100,50 @@ class CharacterWalkEnv(gym.Env):
         width: int = 640,
         height: int = 480,
     ):
-        if render_mode not in (None, "rgb_array"):
-            raise MarionnetteError(f"render_mode={render_mode!r}: use 'rgb_array' or None")
-        self.character = Character()
-        self.model, self.data = self.character.model, self.character.data
-        self.render_mode = render_mode
+        super().__init__(render_mode, frame_skip=4, camera=camera, width=width, height=height)
         self.forward_reward_weight = forward_reward_weight
         self.healthy_reward = healthy_reward
         self.ctrl_cost_weight = ctrl_cost_weight
         self.healthy_z_range = healthy_z_range
         self.reset_noise_scale = reset_noise_scale
-        self._camera_args = (camera, width, height)
-        self._camera: BodyCamera | None = None
-        self.dt = self.model.opt.timestep * self.FRAME_SKIP
-        self.metadata = {**self.metadata, "render_fps": round(1 / self.dt)}
         self.action_space = spaces.Box(-1.0, 1.0, (self.model.nu,), np.float32)
-        size = self.model.nq - 2 + self.model.nv
-        self.observation_space = spaces.Box(-np.inf, np.inf, (size,), np.float64)
-
-    def _observation(self) -> np.ndarray:
-        return np.concatenate([self.data.qpos[2:], self.data.qvel])  # (63,)
+        self.observation_space = spaces.Box(-np.inf, np.inf, (self.model.nq - 2 + self.model.nv,), np.float64)
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         super().reset(seed=seed)
-        mujoco.mj_resetData(self.model, self.data)
         noise = self.reset_noise_scale
-        self.data.qpos[:] = self.model.qpos0 + self.np_random.uniform(-noise, noise, self.model.nq)
-        self.data.qpos[3:7] /= np.linalg.norm(self.data.qpos[3:7])  # the noisy root stays a unit quaternion
-        self.data.qvel[:] = self.np_random.uniform(-noise, noise, self.model.nv)
-        mujoco.mj_forward(self.model, self.data)
-        return self._observation(), self._info()
+        qpos = self.model.qpos0 + self.np_random.uniform(-noise, noise, self.model.nq)
+        orientation = qpos[self.character.root_orientation_qpos]
+        orientation /= np.linalg.norm(orientation)  # the noisy root stays a unit quaternion
+        qvel = self.np_random.uniform(-noise, noise, self.model.nv)
+        self.set_state(qpos, qvel)
+        return self.proprioception(), self._info()
 
     def _info(self) -> dict[str, Any]:
-        com = self.data.subtree_com[1]  # the whole character's centre of mass
-        return {
-            "x_position": float(com[0]),
-            "y_position": float(com[1]),
-            "distance_from_origin": float(np.hypot(com[0], com[1])),
-        }
+        x, y, _ = self.character.center_of_mass(self.data)
+        return {"x_position": float(x), "y_position": float(y), "distance_from_origin": float(np.hypot(x, y))}
 
     def step(self, action):
-        action = np.asarray(action, dtype=np.float64)
-        if action.shape != self.action_space.shape:
-            raise MarionnetteError(f"action of shape {action.shape}: expected {self.action_space.shape}, one per hinge")
-        x_before = self.data.subtree_com[1, 0]
-        self.data.ctrl[:] = np.clip(action, -1.0, 1.0)
-        mujoco.mj_step(self.model, self.data, nstep=self.FRAME_SKIP)
-        # subtree_com comes from the last physics step's forward pass (one 5 ms step behind qpos),
-        # before and after alike, as Humanoid-v5's mass_center does.
-        x_velocity = (self.data.subtree_com[1, 0] - x_before) / self.dt
+        action = self.check_action(action)  # (26,) in [-1, 1]
+        before = self.character.center_of_mass(self.data)[:2].copy()  # (2,) x, y
+        self.data.ctrl[:] = action
+        mujoco.mj_step(self.model, self.data, nstep=self.frame_skip)
+        # The centre of mass comes from the last physics step's forward pass (one 5 ms step
+        # behind qpos), before and after alike, as Humanoid-v5's mass_center does.
+        x_velocity, y_velocity = (self.character.center_of_mass(self.data)[:2] - before) / self.dt
 
         forward = self.forward_reward_weight * x_velocity
-        z = self.data.qpos[2]
-        healthy = self.healthy_z_range[0] < z < self.healthy_z_range[1]
-        alive = self.healthy_reward if healthy else 0.0
+        low, high = self.healthy_z_range
+        healthy = low < self.character.pelvis_height(self.data) < high
+        survive = self.healthy_reward if healthy else 0.0
         ctrl = self.ctrl_cost_weight * float(np.square(self.data.ctrl).sum())
-        reward = forward + alive - ctrl
+        reward = forward + survive - ctrl
         info = {
             **self._info(),
             "x_velocity": x_velocity,
+            "y_velocity": y_velocity,
             "reward_forward": forward,
-            "reward_alive": alive,
+            "reward_survive": survive,
             "reward_ctrl": -ctrl,
         }
-        return self._observation(), float(reward), not healthy, False, info
-
-    def render(self):
-        if self.render_mode != "rgb_array":
-            return None
-        if self._camera is None:
-            camera, width, height = self._camera_args
-            self._camera = BodyCamera(self.model, camera, width, height)
-        return self._camera.render(self.data)
-
-    def close(self):
-        if self._camera is not None:
-            self._camera.close()
-            self._camera = None
+        return self.proprioception(), float(reward), not healthy, False, info

@@ -13,8 +13,6 @@ from marionnette.envs.character.imitate import CharacterImitateEnv, episode_mpjp
 from marionnette.errors import MarionnetteError
 
 ID = "marionnette/CharacterImitate-v0"
-if ID not in gym.registry:  # until the ENVS table lists it
-    gym.register(ID, entry_point="marionnette.envs.character.imitate:CharacterImitateEnv", max_episode_steps=1000)
 
 
 @pytest.fixture(scope="module")

@@ -24,10 +24,10 @@ def test_ten_thousand_random_steps_stay_finite():
         obs, reward, terminated, truncated, info = env.step(env.action_space.sample())
         steps += 1
         assert np.isfinite(obs).all() and np.isfinite(reward)
-        assert set(info) >= {"reward_forward", "reward_alive", "reward_ctrl", "x_position", "x_velocity"}
-        assert reward == pytest.approx(info["reward_forward"] + info["reward_alive"] + info["reward_ctrl"])
+        assert set(info) >= {"reward_forward", "reward_survive", "reward_ctrl", "x_position", "x_velocity"}
+        assert reward == pytest.approx(info["reward_forward"] + info["reward_survive"] + info["reward_ctrl"])
         if terminated or truncated:
-            assert terminated == (info["reward_alive"] == 0)
+            assert terminated == (info["reward_survive"] == 0)
             obs, _ = env.reset()
             episodes += 1
     assert episodes > 10  # random torques fall within a second or two
@@ -56,16 +56,16 @@ def test_observation_matches_its_documented_layout():
     assert np.linalg.norm(obs[1:5]) == pytest.approx(1.0, abs=1e-6)  # a unit quaternion
 
 
-def test_standing_still_is_paid_the_alive_bonus_until_it_falls():
+def test_standing_still_is_paid_the_survive_bonus_until_it_falls():
     env = gym.make(ID)
     env.reset(seed=0)
     _, reward, terminated, _, info = env.step(np.zeros(26, np.float32))
-    assert not terminated and info["reward_alive"] == 5.0 and info["reward_ctrl"] == 0.0
+    assert not terminated and info["reward_survive"] == 5.0 and info["reward_ctrl"] == 0.0
     for _ in range(400):  # limp: it crumples
         _, _, terminated, _, info = env.step(np.zeros(26, np.float32))
         if terminated:
             break
-    assert terminated and info["reward_alive"] == 0.0
+    assert terminated and info["reward_survive"] == 0.0
 
 
 def test_render_tracks_the_character():

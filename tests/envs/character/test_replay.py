@@ -1,4 +1,4 @@
-"""marionnette/CharacterPuppet-v0: a clip played on the body, kinematically."""
+"""marionnette/CharacterReplay-v0 (formerly CharacterPuppet-v0): a clip played on the body, kinematically."""
 
 import gymnasium as gym
 import numpy as np
@@ -8,7 +8,7 @@ from gymnasium.utils.env_checker import check_env
 from marionnette.body.clips import clip
 from marionnette.errors import MarionnetteError
 
-ID = "marionnette/CharacterPuppet-v0"
+ID = "marionnette/CharacterReplay-v0"
 
 
 def test_check_env_passes():
