@@ -2,7 +2,9 @@
 
 Everything marionnette writes (run directories, pose sequences, BVH files, videos) goes
 to a temporary name beside its target and is renamed into place with ``os.replace``, so a
-process killed at any moment leaves the old file or the new one, never half of one.
+process killed at any moment leaves the old file or the new one, never half of one. The
+file gets the mode ``open()`` would give it (``0o666`` less the umask), so a TensorBoard
+server or a colleague under another account reads a run as they read any other file.
 This module sits on the ground floor with :mod:`marionnette.errors`: it imports nothing of ours.
 """
 
@@ -18,6 +20,21 @@ from typing import IO
 PARTIAL = ".partial"  # the suffix of a file being written; renamed away once whole
 
 
+def current_umask() -> int:
+    """The process's umask, read without changing it where Linux says it
+    (``/proc/self/status``); elsewhere set and restored at once, as there is no getter."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except OSError:
+        pass
+    mask = os.umask(0o077)  # the strictest value for the instant it is held
+    os.umask(mask)
+    return mask
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     """A temporary path beside ``path`` for a library that writes to a path itself; once
@@ -28,8 +45,11 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=PARTIAL)
-    os.close(fd)
     try:
+        try:  # mkstemp makes it 0600, private to us: give it the mode open() would
+            os.fchmod(fd, 0o666 & ~current_umask())
+        finally:
+            os.close(fd)
         yield Path(tmp)
         with open(tmp, "rb+") as f:
             os.fsync(f.fileno())

@@ -24,9 +24,9 @@ import io
 import os
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -36,6 +36,13 @@ from marionnette.files import PARTIAL, atomic_write_text
 CONFIG = "config.yaml"
 PROGRESS = "progress.csv"
 _CHECKPOINT = re.compile(r"^step_(\d+)\.(\w+)$")
+
+
+class Checkpoint(NamedTuple):
+    """One checkpoint file of a run: the environment steps it holds, and where it is."""
+
+    step: int
+    path: Path
 
 
 def run_name(env_id: str, algo: str, seed: int, when: float | None = None) -> str:
@@ -104,7 +111,7 @@ class Run:
         try:
             config = yaml.safe_load(self.config_path.read_text())
         except yaml.YAMLError as e:
-            raise MarionnetteError(f"{self.config_path} is not valid YAML ({e.problem})") from None
+            raise MarionnetteError(f"{self.config_path} is not valid YAML ({e.problem})") from e
         if not isinstance(config, dict):
             raise MarionnetteError(f"{self.config_path} does not hold a mapping of settings")
         return config
@@ -118,18 +125,18 @@ class Run:
     def checkpoint_path(self, step: int, ext: str) -> Path:
         return self.checkpoint_dir / f"step_{step:09d}.{ext}"
 
-    def checkpoints(self) -> list[tuple[int, Path]]:
-        """``(step, path)`` of every checkpoint, oldest first."""
+    def checkpoints(self) -> list[Checkpoint]:
+        """Every checkpoint, oldest first."""
         if not self.checkpoint_dir.is_dir():
             return []
         found = []
         for p in self.checkpoint_dir.iterdir():
             m = _CHECKPOINT.match(p.name)
             if m:
-                found.append((int(m.group(1)), p))
+                found.append(Checkpoint(int(m.group(1)), p))
         return sorted(found)
 
-    def latest_checkpoint(self) -> tuple[int, Path] | None:
+    def latest_checkpoint(self) -> Checkpoint | None:
         found = self.checkpoints()
         return found[-1] if found else None
 
@@ -188,11 +195,13 @@ def read_progress(path: str | os.PathLike) -> list[dict[str, str]]:
         return list(csv.DictReader(f))
 
 
-def write_video(path: str | os.PathLike, frames: Sequence[Any], fps: float) -> Path:
+def write_video(path: str | os.PathLike, frames: Iterable[Any], fps: float) -> Path:
     """Encode ``frames`` (each ``(H, W, 3)`` uint8) as an H.264 MP4 that every player opens.
 
-    Written through imageio's ffmpeg plugin (imageio-ffmpeg ships an ffmpeg with libx264)
-    to a temporary ``.mp4`` beside ``path``, then renamed into place.
+    ``frames`` may be a generator: each frame is handed to the encoder as it comes and
+    dropped, so memory stays flat however long the video. Written through imageio's ffmpeg
+    plugin (imageio-ffmpeg ships an ffmpeg with libx264) to a temporary ``.mp4`` beside
+    ``path``, then renamed into place.
     """
     import imageio.v2 as imageio
 

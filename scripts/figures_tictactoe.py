@@ -31,7 +31,8 @@ def main() -> None:
 
     games, all_frames, fps = [], [], 2.0
     for i, kwargs in enumerate(entry(ID).watch_kwargs):
-        frames, fps = record(policy, ID, 1, seed=i, env_kwargs=[kwargs], hold_seconds=0)
+        recording = record(policy, ID, 1, seed=i, env_kwargs=[kwargs], hold_seconds=0)
+        frames, fps = list(recording.frames), recording.fps  # a few frames: kept for the grid
         all_frames += frames + [frames[-1]] * int(fps)
         games.append(frames)
     width = max(len(g) for g in games)

@@ -1,22 +1,7 @@
 import pytest
 
 from marionnette.errors import MarionnetteError
-from marionnette.files import atomic_open
-from marionnette.runs import ProgressLog, Run, read_progress
-
-
-def test_atomic_open_keeps_the_old_file_when_the_write_fails(tmp_path):
-    path = tmp_path / "model.bin"
-    path.write_bytes(b"old")
-    with pytest.raises(RuntimeError):
-        with atomic_open(path) as f:
-            f.write(b"half of the ne")
-            raise RuntimeError("killed mid-write")
-    assert path.read_bytes() == b"old"
-    assert list(tmp_path.iterdir()) == [path]  # no temporary file left behind
-    with atomic_open(path) as f:
-        f.write(b"new")
-    assert path.read_bytes() == b"new"
+from marionnette.runs import ProgressLog, Run, read_progress, write_video
 
 
 def test_progress_log_drops_rows_past_the_resumed_checkpoint(tmp_path):
@@ -43,8 +28,9 @@ def test_run_names_and_checkpoints(tmp_path):
     for step in (50, 1000, 200):
         a.checkpoint_path(step, "npz").parent.mkdir(exist_ok=True)
         a.checkpoint_path(step, "npz").write_bytes(b"")
-    assert [s for s, _ in a.checkpoints()] == [50, 200, 1000]
-    assert a.latest_checkpoint()[0] == 1000
+    assert [c.step for c in a.checkpoints()] == [50, 200, 1000]
+    assert a.latest_checkpoint().step == 1000
+    assert a.latest_checkpoint().path == a.checkpoint_path(1000, "npz")
 
 
 def test_open_names_what_is_wrong(tmp_path):
@@ -52,3 +38,29 @@ def test_open_names_what_is_wrong(tmp_path):
         Run.open(tmp_path / "nope")
     with pytest.raises(MarionnetteError, match="not a run directory"):
         Run.open(tmp_path)
+
+
+def test_write_video_encodes_frames_as_they_come(tmp_path):
+    """A generator is consumed one frame at a time: memory stays flat in the video's length."""
+    import tracemalloc
+
+    import imageio.v2 as imageio
+    import numpy as np
+
+    n, shape = 1200, (128, 128, 3)  # 59 MB of frames, were they held at once
+    made = []
+
+    def frames():
+        for i in range(n):
+            made.append(i)
+            yield np.full(shape, i % 256, dtype=np.uint8)
+
+    tracemalloc.start()
+    try:
+        path = write_video(tmp_path / "long.mp4", frames(), fps=30)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(made) == n
+    assert peak < n * np.prod(shape) / 10, f"peak {peak / 1e6:.1f} MB"  # measured: 0.44 MB of 59
+    assert sum(1 for _ in imageio.get_reader(path)) == n

@@ -18,20 +18,23 @@ from __future__ import annotations
 
 import difflib
 import importlib
+import logging
 import os
 import shlex
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from types import ModuleType
-from typing import Any
+from typing import Any, cast
 
+from marionnette.agents.family import AlgorithmFamily, ProgressFn
 from marionnette.agents.hyperparams import apply_overrides, load_hyperparams
 from marionnette.agents.policy import Policy
 from marionnette.envs import check_env_id
-from marionnette.errors import MarionnetteError
-from marionnette.runs import Run
+from marionnette.errors import CheckpointError, MarionnetteError
+from marionnette.runs import Checkpoint, Run
+
+logger = logging.getLogger(__name__)
 
 ALGOS: dict[str, str] = {  # algorithm -> the module that trains and loads it
     "td": "marionnette.agents.tabular",
@@ -42,9 +45,10 @@ ALGOS: dict[str, str] = {  # algorithm -> the module that trains and loads it
     "ppo_native": "marionnette.agents.native_ppo",
 }
 
-ProgressFn = Callable[[int, int], None]  # (steps done, steps in all)
+# What config.yaml must hold for a run to be trained, resumed or loaded back.
+CONFIG_KEYS = ("env_id", "algo", "seed", "hyperparams")
 
-__all__ = ["ALGOS", "Policy", "load", "resolve_device", "train"]
+__all__ = ["ALGOS", "AlgorithmFamily", "Policy", "load", "resolve_device", "train"]
 
 
 def canonical_algo(algo: str) -> str:
@@ -52,13 +56,14 @@ def canonical_algo(algo: str) -> str:
     return algo.replace("-", "_")
 
 
-def _family(algo: str) -> ModuleType:
+def _family(algo: str) -> AlgorithmFamily:
+    """The module behind ``algo``, which satisfies :class:`AlgorithmFamily` (tests check it)."""
     algo = canonical_algo(algo)
     if algo not in ALGOS:
         close = difflib.get_close_matches(algo, list(ALGOS), n=2)
         hint = f"did you mean {', '.join(close)}?" if close else f"use one of {', '.join(ALGOS)}"
         raise MarionnetteError(f"unknown algorithm {algo!r}: {hint}")
-    return importlib.import_module(ALGOS[algo])
+    return cast(AlgorithmFamily, importlib.import_module(ALGOS[algo]))
 
 
 def resolve_device(device: str) -> str:
@@ -97,15 +102,17 @@ def train(
     :param device: ``auto``, ``cpu`` or ``cuda``.
     :param overrides: ``key=value`` strings applied over the shipped hyperparameters.
     :param runs_dir: where new run directories go.
-    :param resume: a run directory; training continues from its newest checkpoint up to
-        its total (or ``steps``), with the hyperparameters it started with.
+    :param resume: a run directory; training continues from its newest checkpoint that
+        reads (:func:`newest_readable_checkpoint`) up to its total (or ``steps``), with the
+        hyperparameters it started with.
     :param progress: called with ``(done, total)`` steps as training goes.
     """
     device = resolve_device(device)
+    resume_from: Checkpoint | None = None  # where a resumed run continues from
     if resume is not None:
         run = Run.open(resume)
         run.remove_partial_files()
-        config = run.read_config()
+        config = _read_config(run, CONFIG_KEYS)
         for name, given in (("environment", env_id), ("algorithm", algo)):
             key = "env_id" if name == "environment" else "algo"
             if given is not None and given != config.get(key):
@@ -115,7 +122,8 @@ def train(
                 )
         if overrides:
             raise MarionnetteError("--set cannot change a resumed run; start a new run to change hyperparameters")
-        family = _family(config["algo"])
+        family = _family(str(config["algo"]))
+        resume_from = newest_readable_checkpoint(run, family, str(config["algo"]))
         if steps is not None:
             config["hyperparams"]["n_timesteps"] = int(steps)
             run.write_config(config)
@@ -139,8 +147,42 @@ def train(
             "command": shlex.join(sys.argv),
         }
         run.write_config(config)
-    family.learn(run, config, device=device, progress=progress)
+    family.learn(run, config, device=device, resume_from=resume_from, progress=progress)
     return run
+
+
+def newest_readable_checkpoint(run: Run, family: AlgorithmFamily, algo: str) -> Checkpoint | None:
+    """The newest checkpoint of ``run`` that ``family.load`` reads; None when it has none.
+
+    Newer ones that do not read (a disk filled mid-write, a copy cut short) are skipped and
+    left where they are, with one warning on this module's logger naming each and why.
+    When checkpoints exist but none reads, :class:`CheckpointError` names them all.
+    """
+    found = run.checkpoints()
+    skipped: list[CheckpointError] = []
+    for checkpoint in reversed(found):
+        try:
+            family.load(checkpoint.path, algo, device="cpu")
+        except CheckpointError as e:
+            skipped.append(e)
+            continue
+        if skipped:
+            reasons = "; ".join(_first_line(e) for e in skipped)
+            logger.warning(
+                "resuming from %s, the newest checkpoint that reads: skipped %s", checkpoint.path.name, reasons
+            )
+        return checkpoint
+    if not found:
+        return None
+    names = ", ".join(c.path.name for c in found)
+    raise CheckpointError(
+        f"--resume {run.path}: none of its checkpoints reads ({names}; the newest: {_first_line(skipped[0])}); "
+        "start a new run, or copy a whole checkpoint back from where it came from"
+    ) from skipped[0]
+
+
+def _first_line(e: Exception) -> str:
+    return str(e).splitlines()[0] if str(e) else type(e).__name__
 
 
 def _version() -> str:
@@ -159,17 +201,31 @@ def policy_path(run: Run, ext: str) -> Path:
         raise MarionnetteError(
             f"run {run.path} has no model and no checkpoint yet: resume it with `marionnette train --resume {run.path}`"
         )
-    return latest[1]
+    return latest.path
+
+
+def _read_config(run: Run, keys: Sequence[str]) -> dict[str, Any]:
+    """``run``'s config.yaml, checked to hold ``keys`` (``hyperparams`` a mapping)."""
+    config = run.read_config()
+    missing = [key for key in keys if config.get(key) is None]
+    if missing:
+        raise MarionnetteError(
+            f"{run.config_path} has no {' or '.join(repr(k) for k in missing)}, which `marionnette train` "
+            "writes there: put back what the run was trained with, or start a new run"
+        )
+    if "hyperparams" in keys and not isinstance(config["hyperparams"], dict):
+        raise MarionnetteError(f"{run.config_path}: 'hyperparams' is not a mapping of settings")
+    return config
 
 
 def load(run: str | os.PathLike, device: str = "cpu") -> Policy:
     """The policy of the run directory ``run``, whatever algorithm trained it."""
     run_ = Run.open(run)
-    config = run_.read_config()
-    algo = config.get("algo")
-    family = _family(str(algo))
+    algo = str(_read_config(run_, ("algo",))["algo"])
+    family = _family(algo)
     return family.load(policy_path(run_, family.CHECKPOINT_EXT), algo, device=resolve_device(device))
 
 
 def run_config(run: str | os.PathLike) -> dict[str, Any]:
-    return Run.open(run).read_config()
+    """The config.yaml of the run directory ``run``, with what eval and watch read checked."""
+    return _read_config(Run.open(run), ("env_id", "algo", "hyperparams"))

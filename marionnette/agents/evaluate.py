@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from typing import Any, NamedTuple
 
 import gymnasium as gym
@@ -11,6 +11,7 @@ import numpy as np
 from marionnette.agents.policy import Policy
 from marionnette.envs import make
 from marionnette.envs import tictactoe as t3
+from marionnette.errors import MarionnetteError
 
 TICTACTOE = "marionnette/TicTacToe-v0"
 
@@ -35,17 +36,29 @@ def play_episode(policy: Policy, env: gym.Env, seed: int | None = None, frames: 
     The env's ``info["action_mask"]`` (or ``action_masks()``), when it has one, is passed
     to the policy so that a masked agent never plays an illegal move.
     """
+    played = _play(policy, env, seed, render=frames is not None)
+    while True:
+        try:
+            frame = next(played)
+        except StopIteration as done:
+            return done.value
+        frames.append(frame)  # only drawn when frames is a list
+
+
+def _play(policy: Policy, env: gym.Env, seed: int | None, render: bool) -> Generator[np.ndarray, None, Episode]:
+    """One episode, yielding each rendered frame as it is drawn (when ``render``); returns
+    the :class:`Episode`."""
     obs, info = env.reset(seed=seed)
     start = info
-    if frames is not None:
-        frames.append(env.render())
+    if render:
+        yield env.render()
     ret, length = 0.0, 0
     while True:
         action = policy.predict(obs, action_mask=info.get("action_mask"), deterministic=True)
         obs, reward, terminated, truncated, info = env.step(action)
         ret, length = ret + float(reward), length + 1
-        if frames is not None:
-            frames.append(env.render())
+        if render:
+            yield env.render()
         if terminated or truncated:
             return Episode(ret, length, info, start)
 
@@ -106,6 +119,14 @@ def certify(policy: Policy) -> Certificate:
     return Certificate(len(boards), len(boards) - len(failures), failures)
 
 
+class Recording(NamedTuple):
+    """Rendered episodes, streamed: ``frames`` plays them as it is iterated."""
+
+    frames: Iterator[np.ndarray]  # each (H, W, 3) uint8, drawn when it is asked for
+    fps: float  # the env's render_fps: the speed to show them at
+    limit: int | None  # the most frames it yields (``seconds * fps``), or None: every episode whole
+
+
 def record(
     policy: Policy,
     env_id: str,
@@ -113,23 +134,55 @@ def record(
     seed: int = 0,
     env_kwargs: Sequence[dict] = ({},),
     hold_seconds: float = 1.0,
-) -> tuple[list[np.ndarray], float]:
-    """Frames of ``episodes`` rendered episodes, and the fps to show them at.
+    seconds: float | None = None,
+) -> Recording:
+    """``episodes`` rendered episodes of ``policy``, streamed, and the fps to show them at.
+
+    Nothing is played until ``frames`` is iterated, and each frame is drawn as it is asked
+    for, so a window shows the game as it is played and an MP4 is encoded in memory flat in
+    the episodes' length (:func:`marionnette.runs.write_video` takes the iterator). Closing
+    the iterator (or reaching ``seconds`` of video) closes the env.
 
     Episode ``i`` uses ``env_kwargs[i % len(env_kwargs)]`` (e.g. one game as X and one as
-    O); each episode's last frame is held for ``hold_seconds`` so that the end is seen.
-    The env is built as in training (:func:`marionnette.envs.make`), so the policy sees the
-    same observations; the frames are what ``render()`` draws (an Atari game in full colour).
+    O); each episode's last frame is held for ``hold_seconds`` so that the end is seen;
+    ``seconds`` caps the whole recording (a long game is cut there). The env is built as in
+    training (:func:`marionnette.envs.make`), so the policy sees the same observations; the
+    frames are what ``render()`` draws (an Atari game in full colour).
     """
-    frames: list[np.ndarray] = []
-    fps = 30.0
-    for i in range(episodes):
-        env = make(env_id, render_mode="rgb_array", **env_kwargs[i % len(env_kwargs)])
-        fps = float(env.metadata.get("render_fps", fps))
-        play_episode(policy, env, seed=seed + i, frames=frames)
-        frames.extend([frames[-1]] * round(hold_seconds * fps))
+    if episodes < 1:
+        raise MarionnetteError(f"--episodes {episodes}: record at least one episode")
+    first = make(env_id, render_mode="rgb_array", **env_kwargs[0])
+    fps = float(first.metadata.get("render_fps", 30.0))
+    limit = None if seconds is None else max(round(seconds * fps), 1)
+    frames = _frames(policy, env_id, first, episodes, seed, env_kwargs, round(hold_seconds * fps))
+    return Recording(frames if limit is None else _capped(frames, limit), fps, limit)
+
+
+def _frames(
+    policy: Policy, env_id: str, env: gym.Env, episodes: int, seed: int, env_kwargs: Sequence[dict], hold: int
+) -> Generator[np.ndarray, None, None]:
+    try:
+        for i in range(episodes):
+            if i > 0:
+                env.close()
+                env = make(env_id, render_mode="rgb_array", **env_kwargs[i % len(env_kwargs)])
+            frame = None
+            for frame in _play(policy, env, seed=seed + i, render=True):
+                yield frame
+            for _ in range(hold):
+                yield frame
+    finally:
         env.close()
-    return frames, fps
+
+
+def _capped(frames: Generator[np.ndarray, None, None], limit: int) -> Generator[np.ndarray, None, None]:
+    try:
+        for n, frame in enumerate(frames, start=1):
+            yield frame
+            if n == limit:
+                return
+    finally:
+        frames.close()  # closes the env
 
 
 def returns(

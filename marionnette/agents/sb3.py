@@ -6,14 +6,21 @@ written atomically at rollout boundaries (so a resumed run ends on the same step
 progress.csv and TensorBoard through SB3's own logger, and a masked ``predict``.
 
 SB3 checkpoints are zip files whose parts are unpickled on load: load only files you
-trust (your own runs).
+trust (your own runs). Before SB3 sees one, :func:`check_checkpoint` reads the zip whole
+(every part's CRC) and the algorithm it was written by, so that a file cut short or
+another algorithm's is one line naming it, and any other failure keeps its traceback.
 """
 
 from __future__ import annotations
 
 import functools
 import inspect
+import json
+import logging
 import os
+import pickle
+import zipfile
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -35,11 +42,14 @@ try:  # a class, which pickles into checkpoints by reference; older SB3 has only
 except ImportError:
     from stable_baselines3.common.utils import get_linear_fn as LinearSchedule
 
+from marionnette.agents.family import ProgressFn
 from marionnette.agents.policy import masked_choice
 from marionnette.envs import make
-from marionnette.errors import MarionnetteError
+from marionnette.errors import CheckpointError, MarionnetteError
 from marionnette.files import atomic_open
-from marionnette.runs import ProgressLog, Run
+from marionnette.runs import Checkpoint, ProgressLog, Run
+
+logger = logging.getLogger(__name__)
 
 CHECKPOINT_EXT = "zip"
 ALGOS: dict[str, type[BaseAlgorithm]] = {"dqn": DQN, "ppo": PPO, "ppo_mask": MaskablePPO}
@@ -64,10 +74,10 @@ def schedule(key: str, value: Any) -> Any:
         return value
     try:
         start = float(value[len(LINEAR) :])
-    except ValueError:
+    except ValueError as e:
         raise MarionnetteError(
             f"{key}={value!r}: a linear schedule is {LINEAR}<start value>, e.g. {LINEAR}2.5e-4"
-        ) from None
+        ) from e
     return LinearSchedule(start, 0.0, 1.0)  # end_fraction 1: reach 0 when training ends
 
 
@@ -143,15 +153,31 @@ def save_normalizer(env: VecNormalize, path: Path) -> None:
         np.savez(f, **arrays)
 
 
+NORMALIZER_KEYS = {"norm_obs", "clip_obs", "epsilon"} | {
+    f"{name}_{part}" for name in ("obs_rms", "ret_rms") for part in ("mean", "var", "count")
+}
+
+
 def load_normalizer(path: Path) -> dict[str, np.ndarray]:
+    """The arrays :func:`save_normalizer` wrote; :class:`CheckpointError` when ``path`` is
+    missing, cut short, or not such a file."""
+    what = f"{path} is not readable VecNormalize statistics"
     try:
-        with np.load(path, allow_pickle=False) as z:
+        loaded = np.load(path, allow_pickle=False)
+    except FileNotFoundError as e:
+        raise CheckpointError(f"{path} is missing: the checkpoint beside it was saved with VecNormalize") from e
+    except (zipfile.BadZipFile, EOFError, ValueError) as e:  # cut short; not an npz; pickled data
+        raise CheckpointError(f"{what} (cut short or corrupt: {type(e).__name__}: {e})") from e
+    if not isinstance(loaded, np.lib.npyio.NpzFile):  # a single .npy array
+        raise CheckpointError(f"{what} (one array, not an .npz archive)")
+    try:
+        with loaded as z:
+            missing = NORMALIZER_KEYS - set(z.files)
+            if missing:
+                raise CheckpointError(f"{what} (no {', '.join(sorted(missing))})")
             return {k: z[k] for k in z.files}
-    except Exception as e:
-        raise MarionnetteError(
-            f"{path} is not readable VecNormalize statistics ({type(e).__name__}): "
-            "delete the checkpoint it belongs to and resume from an earlier one"
-        ) from None
+    except (zipfile.BadZipFile, EOFError, ValueError, zlib.error) as e:  # a damaged member
+        raise CheckpointError(f"{what} (corrupt: {type(e).__name__}: {e})") from e
 
 
 def restore_normalizer(env: VecNormalize, stats: dict[str, np.ndarray]) -> None:
@@ -177,8 +203,15 @@ def save(model: BaseAlgorithm, run: Run, algo: str, final: bool = False) -> Path
     return path
 
 
-def learn(run: Run, config: dict[str, Any], *, device: str, progress=None) -> None:
-    """Train (or resume) the run's SB3 agent; see :func:`marionnette.agents.train`."""
+def learn(
+    run: Run,
+    config: dict[str, Any],
+    *,
+    device: str,
+    resume_from: Checkpoint | None = None,
+    progress: ProgressFn | None = None,
+) -> None:
+    """Train (or resume from ``resume_from``) the run's SB3 agent; see :func:`marionnette.agents.train`."""
     algo, env_id, seed = config["algo"], config["env_id"], int(config["seed"])
     hp = dict(config["hyperparams"])
     n_timesteps = int(hp.pop("n_timesteps"))
@@ -194,30 +227,33 @@ def learn(run: Run, config: dict[str, Any], *, device: str, progress=None) -> No
         # Small MLPs gain nothing from intra-op threads and lose to their synchronisation:
         # CharacterWalk-v0 trained at ~1,000 steps/s on one thread and ~200 on two (2 cores).
         torch.set_num_threads(1)
-    latest = run.latest_checkpoint()
+    start = resume_from.step if resume_from is not None else 0
     # Built by our `make`, so that ALE ids get the Atari preprocessing; SB3 adds the Monitor.
-    env = make_vec_env(
-        functools.partial(make, env_id), n_envs=n_envs, seed=seed + (latest[0] if latest else 0), env_kwargs=env_kwargs
-    )
+    env = make_vec_env(functools.partial(make, env_id), n_envs=n_envs, seed=seed + start, env_kwargs=env_kwargs)
     if normalize:
         env = VecNormalize(env, gamma=float(hp.get("gamma", 0.99)), **({} if normalize is True else dict(normalize)))
-        if latest is not None:
-            restore_normalizer(env, load_normalizer(normalizer_path(latest[1])))
+        if resume_from is not None:
+            restore_normalizer(env, load_normalizer(normalizer_path(resume_from.path)))
     Algo = ALGOS[algo]
-    if latest is None:
+    if resume_from is None:
         try:
             model = Algo(policy, env, seed=seed, device=device, verbose=0, **hp)
         except TypeError as e:  # e.g. a --set value of the wrong type
-            raise MarionnetteError(f"{algo} rejected the hyperparameters in {run.config_path}: {e}") from None
+            raise MarionnetteError(f"{algo} rejected the hyperparameters in {run.config_path}: {e}") from e
     else:
-        model = _load_model(latest[1], algo, device=device, env=env)
-        buffer = run.checkpoint_dir / "replay_buffer.pkl"
+        model = _load_model(resume_from.path, algo, device=device, env=env)
+        buffer = run.checkpoint_dir / "replay_buffer.pkl"  # the newest checkpoint's (one file, rewritten)
         if algo == "dqn" and buffer.exists():
-            model.load_replay_buffer(buffer)
+            try:
+                model.load_replay_buffer(buffer)
+            except (EOFError, pickle.UnpicklingError) as e:  # cut short: the experience is lost, not the run
+                logger.warning(
+                    "%s does not read (%s: %s): DQN goes on with an empty replay buffer", buffer, type(e).__name__, e
+                )
     if model.num_timesteps >= n_timesteps:
         return
 
-    log = ProgressLog(run.progress_path, resume_step=latest[0] if latest else None)
+    log = ProgressLog(run.progress_path, resume_step=start if resume_from is not None else None)
     model.set_logger(Logger(None, [_ProgressCSV(log), TensorBoardOutputFormat(str(run.tensorboard_dir))]))
     callbacks: list[BaseCallback] = [_Checkpoints(run, every, algo)]
     if progress is not None:
@@ -225,7 +261,7 @@ def learn(run: Run, config: dict[str, Any], *, device: str, progress=None) -> No
     model.learn(
         total_timesteps=n_timesteps - model.num_timesteps,
         callback=CallbackList(callbacks),
-        reset_num_timesteps=latest is None,
+        reset_num_timesteps=resume_from is None,
     )
     save(model, run, algo)
     save(model, run, algo, final=True)
@@ -234,15 +270,45 @@ def learn(run: Run, config: dict[str, Any], *, device: str, progress=None) -> No
         progress(model.num_timesteps, n_timesteps)
 
 
-def _load_model(path: Path, algo: str, device: str, env=None) -> BaseAlgorithm:
+def written_by(algo: str) -> set[str]:
+    """The modules of ``algo``'s policy classes: what an SB3 zip's ``data`` records under
+    ``policy_class.__module__`` (``stable_baselines3.dqn.policies`` for DQN)."""
+    return {cls.__module__ for cls in ALGOS[algo].policy_aliases.values()}
+
+
+def check_checkpoint(path: Path, algo: str) -> None:
+    """Raise :class:`CheckpointError` unless ``path`` is a whole SB3 zip written by ``algo``.
+
+    SB3's own ``load`` reports these cases as an ``AssertionError`` (a zip cut short can
+    still open: its last whole part, ``policy.pth``, is a zip itself), a ``ValueError``, or,
+    for another algorithm's file, a ``TypeError`` or ``AttributeError`` from deep inside:
+    so they are told apart here, before it runs.
+    """
+    what = f"{path} is not a loadable {algo} checkpoint"
     try:
-        return ALGOS[algo].load(path, env=env, device=device)
-    except Exception as e:  # a truncated zip, another algorithm's file, a foreign file
-        reason = f"{type(e).__name__}: {e}".splitlines()[0][:160]
-        raise MarionnetteError(
-            f"{path} is not a loadable {algo} checkpoint ({reason}); it is corrupt or from "
-            "another algorithm: delete it, or pass the run that made it"
-        ) from None
+        with zipfile.ZipFile(path) as archive:
+            parts = set(archive.namelist())
+            if not {"data", "policy.pth"} <= parts:
+                reason = "cut short or corrupt, or not a stable-baselines3 file: it has no 'data' part"
+                raise CheckpointError(f"{what} ({reason})")
+            damaged = archive.testzip()  # reads every part, checking its CRC
+            data = json.loads(archive.read("data"))
+    except (zipfile.BadZipFile, EOFError, zlib.error, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise CheckpointError(f"{what} (cut short or corrupt: {type(e).__name__}: {e})") from e
+    if damaged is not None:
+        raise CheckpointError(f"{what} (corrupt: its part {damaged!r} fails its CRC check)")
+    policy_class = data.get("policy_class") if isinstance(data, dict) else None
+    module = policy_class.get("__module__") if isinstance(policy_class, dict) else None
+    if module not in written_by(algo):
+        by = [name for name in ALGOS if module in written_by(name)]
+        raise CheckpointError(
+            f"{what}: it holds {'a ' + by[0] if by else 'another'} policy ({module}); pass the run that made it"
+        )
+
+
+def _load_model(path: Path, algo: str, device: str, env=None) -> BaseAlgorithm:
+    check_checkpoint(path, algo)
+    return ALGOS[algo].load(path, env=env, device=device)  # any failure past the checks is a bug: keep it
 
 
 class SB3Policy:
@@ -281,7 +347,7 @@ class SB3Policy:
 
 def load(path: Path, algo: str, device: str = "cpu") -> SB3Policy:
     if not os.path.isfile(path):
-        raise MarionnetteError(f"checkpoint {path} does not exist: pass a run that has finished or checkpointed")
+        raise CheckpointError(f"checkpoint {path} does not exist: pass a run that has finished or checkpointed")
     stats = normalizer_path(Path(path))
     return SB3Policy(
         _load_model(path, algo, device=device), normalizer=load_normalizer(stats) if stats.exists() else None

@@ -23,6 +23,8 @@ game-theoretic values however much the agent explores.
 from __future__ import annotations
 
 import time
+import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -31,11 +33,12 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
+from marionnette.agents.family import ProgressFn
 from marionnette.agents.policy import masked_choice
 from marionnette.envs import tictactoe as t3
-from marionnette.errors import MarionnetteError
+from marionnette.errors import CheckpointError, MarionnetteError
 from marionnette.files import atomic_open
-from marionnette.runs import ProgressLog, Run
+from marionnette.runs import Checkpoint, ProgressLog, Run
 
 CHECKPOINT_EXT = "npz"
 N_BOARDS = 3**9  # every assignment of 9 cells to {empty, X, O}: the table index space
@@ -143,8 +146,15 @@ def _learn_loop(
             board, first = next_board, False
 
 
-def learn(run: Run, config: dict[str, Any], *, device: str, progress=None) -> None:
-    """Train (or resume) the run's tabular agent; see :func:`marionnette.agents.train`."""
+def learn(
+    run: Run,
+    config: dict[str, Any],
+    *,
+    device: str,
+    resume_from: Checkpoint | None = None,
+    progress: ProgressFn | None = None,
+) -> None:
+    """Train (or resume from ``resume_from``) the run's tabular agent; see :func:`marionnette.agents.train`."""
     del device  # a table lives in host memory
     algo, env_id, seed = config["algo"], config["env_id"], int(config["seed"])
     if env_id != "marionnette/TicTacToe-v0":
@@ -155,13 +165,12 @@ def learn(run: Run, config: dict[str, Any], *, device: str, progress=None) -> No
 
     table = np.zeros(N_BOARDS if algo == "td" else (N_BOARDS, 9), dtype=np.float64)
     start = 0
-    latest = run.latest_checkpoint()
-    if latest is not None:
-        start, path = latest
-        table = _read_table(path, algo)
+    if resume_from is not None:
+        start = resume_from.step
+        table = _read_table(resume_from.path, algo)
     if start >= conf.n_timesteps:
         return
-    log = ProgressLog(run.progress_path, resume_step=start if latest else None)
+    log = ProgressLog(run.progress_path, resume_step=start if resume_from is not None else None)
     tb = _tensorboard(run)
 
     env = gym.make(env_id, **env_kwargs).unwrapped  # our own loop: skip the checker wrappers
@@ -211,17 +220,25 @@ def _write_table(path: Path, algo: str, table: np.ndarray, step: int) -> None:
 
 
 def _read_table(path: Path, algo: str) -> np.ndarray:
+    """The table :func:`_write_table` wrote; :class:`CheckpointError` when ``path`` is cut
+    short, not a marionnette table, or another algorithm's."""
+    what = f"{path} is not a readable {algo} table"
     try:
-        with np.load(path, allow_pickle=False) as data:
+        data = np.load(path, allow_pickle=False)
+    except (zipfile.BadZipFile, EOFError, ValueError) as e:  # cut short; not an npz; pickled data
+        raise CheckpointError(f"{what} (cut short or corrupt: {type(e).__name__}: {e})") from e
+    if not isinstance(data, np.lib.npyio.NpzFile):  # a single .npy array
+        raise CheckpointError(f"{what} (one array, not a marionnette checkpoint)")
+    try:
+        with data:
             found, table = str(data["algo"]), data["table"]
-    except Exception as e:  # a truncated zip, a foreign file, a missing key
-        raise MarionnetteError(
-            f"{path} is not a readable {algo} table ({type(e).__name__}); it is corrupt or "
-            "not a marionnette checkpoint: delete it or retrain"
-        ) from None
+    except KeyError as e:  # an .npz, but not ours: numpy names the missing array
+        raise CheckpointError(f"{what} (not a marionnette checkpoint: {e.args[0]})") from e
+    except (zipfile.BadZipFile, EOFError, ValueError, zlib.error) as e:  # a damaged array inside
+        raise CheckpointError(f"{what} (corrupt: {type(e).__name__}: {e})") from e
     expected = (N_BOARDS,) if algo == "td" else (N_BOARDS, 9)
     if found != algo or table.shape != expected:
-        raise MarionnetteError(
+        raise CheckpointError(
             f"{path} holds a {found} table of shape {table.shape}, not the {algo} table "
             f"{expected} this run needs: pass the run that made it"
         )

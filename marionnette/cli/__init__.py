@@ -1,12 +1,16 @@
 """The ``marionnette`` command: one front door, one module per command group.
 
 Each group module defines its commands on ``app`` with :func:`typer.Typer.command`;
-this file only assembles them.
+this file only assembles them, and takes the options every command shares.
 """
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
+
+from marionnette.cli.console import DEBUG_ENV, debug_mode
 
 app = typer.Typer(
     name="marionnette",
@@ -15,6 +19,23 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_show_locals=False,
 )
+
+
+@app.callback()
+def options(
+    ctx: typer.Context,
+    debug: Annotated[
+        bool,
+        typer.Option(
+            "--debug",
+            help=f"on an error, print the whole traceback (each cause chained) above its one line; "
+            f"{DEBUG_ENV}=1 does the same",
+        ),
+    ] = False,
+) -> None:
+    """Teach characters and game agents to move."""
+    ctx.with_resource(debug_mode(debug))  # held until the command has run
+
 
 from marionnette.cli import demo, imitate, learn, puppet  # noqa: E402
 

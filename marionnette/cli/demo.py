@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from marionnette.cli.console import console, one_line_errors, progress_bar
-from marionnette.cli.learn import TICTACTOE, tictactoe_table
+from marionnette.cli.learn import TICTACTOE, film, tictactoe_table
 
 PONG = "marionnette/Pong-v0"
 WALK = "marionnette/CharacterWalk-v0"
@@ -24,12 +24,12 @@ def demo(
     episodes: Annotated[int, typer.Option(help="games per row of the score tables")] = 100,
     pong_steps: Annotated[int, typer.Option(help="native PPO steps on Pong (about a minute on 2 cores)")] = 1_310_720,
     walk_steps: Annotated[int, typer.Option(help="SB3 PPO steps on the walking character")] = 40_960,
+    verbose: Annotated[bool, typer.Option("--verbose", help="show MediaPipe's own log lines in the puppet")] = False,
 ) -> None:
     """Train tic-tac-toe agents, Pong and the walking character; score them and film them."""
     from marionnette import agents
     from marionnette.agents.evaluate import record
     from marionnette.envs import entry
-    from marionnette.runs import write_video
 
     started = time.perf_counter()
     for algo, what in (("td", "TD(0) afterstate values, self-play"), ("ppo_mask", "MaskablePPO (sb3-contrib)")):
@@ -40,29 +40,35 @@ def demo(
         console.print(f"run {run.path}", soft_wrap=True, highlight=False)
         console.print(tictactoe_table(policy, episodes, seed=0, title=f"{algo} · tic-tac-toe"))
 
-    frames, fps = record(policy, TICTACTOE, episodes=2, seed=0, env_kwargs=entry(TICTACTOE).watch_kwargs)
-    video = write_video(run.video_path("vs-minimax"), frames, fps)
+    recording = record(policy, TICTACTOE, episodes=2, seed=0, env_kwargs=entry(TICTACTOE).watch_kwargs)
+    video = run.video_path("vs-minimax")
+    film(recording, video, description="filming tic-tac-toe")
     console.print(f"MaskablePPO against minimax (as X, then as O): [bold]{video}[/]", soft_wrap=True)
 
     console.rule("[bold]arcade · Pong, native batched PPO (128 games at once, on the CPU)")
     with progress_bar("ppo_native") as update:
         run = agents.train(PONG, "ppo_native", steps=pong_steps, device="cpu", runs_dir=runs_dir, progress=update)
     policy = agents.load(run.path)
-    frames, fps = record(policy, PONG, episodes=1, seed=0, env_kwargs=[{"max_episode_steps": 900}], hold_seconds=0.5)
-    video = write_video(run.video_path("pong"), frames, fps)
+    recording = record(policy, PONG, episodes=1, seed=0, env_kwargs=[{"max_episode_steps": 900}], hold_seconds=0.5)
+    video = run.video_path("pong")
+    film(recording, video, description="filming Pong")
     console.print(f"after {pong_steps:,} steps of training, a minute of its play: [bold]{video}[/]", soft_wrap=True)
     console.rule("[bold]the character · learning to walk, SB3 PPO (a short budget: it learns to fall forward)")
     with progress_bar("ppo") as update:
         run = agents.train(WALK, "ppo", steps=walk_steps, device="cpu", runs_dir=runs_dir, progress=update)
     policy = agents.load(run.path)
-    frames, fps = record(policy, WALK, episodes=1, seed=0, hold_seconds=0.5)
-    video = write_video(run.video_path("walk"), frames, fps)
+    recording = record(policy, WALK, episodes=1, seed=0, hold_seconds=0.5)
+    video = run.video_path("walk")
+    film(recording, video, description="filming the walk")
     console.print(f"after {walk_steps:,} steps, the tracking camera: [bold]{video}[/]", soft_wrap=True)
     console.rule("[bold]the puppet · MediaPipe captures the character from its own front camera, the avatar follows")
     from marionnette.cli.puppet import puppet
 
     out = runs_dir / "puppet"
-    puppet(source="virtual:wave", out=out / "puppet.mp4", npz=out / "wave.npz", bvh=out / "wave.bvh", window=False)
+    puppet(
+        source="virtual:wave", out=out / "puppet.mp4", npz=out / "wave.npz", bvh=out / "wave.bvh", window=False,
+        verbose=verbose,
+    )  # fmt: skip
     console.print(f"demo done in {time.perf_counter() - started:.0f}s; runs are under {runs_dir}/", soft_wrap=True)
 
 

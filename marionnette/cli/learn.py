@@ -7,16 +7,21 @@ import os
 import statistics
 import time
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from marionnette.cli.console import console, one_line_errors, progress_bar
+from marionnette.agents import ALGOS  # a table of names: torch loads only when a family is used
+from marionnette.cli.console import console, frame_progress, one_line_errors, progress_bar
 from marionnette.errors import MarionnetteError
 
+if TYPE_CHECKING:
+    from marionnette.agents.evaluate import Recording
+
 TICTACTOE = "marionnette/TicTacToe-v0"
+ALGO_HELP = f"one of {', '.join(ALGOS)}"
 
 
 def envs() -> None:
@@ -37,7 +42,7 @@ def envs() -> None:
 @one_line_errors
 def train(
     env: Annotated[Optional[str], typer.Argument(help="Gymnasium id, e.g. marionnette/TicTacToe-v0")] = None,
-    algo: Annotated[Optional[str], typer.Option("--algo", "-a", help="td, qlearning, dqn, ppo, ppo_mask")] = None,
+    algo: Annotated[Optional[str], typer.Option("--algo", "-a", help=ALGO_HELP)] = None,
     steps: Annotated[Optional[int], typer.Option(help="environment steps in all (default: YAML n_timesteps)")] = None,
     seed: Annotated[int, typer.Option(help="seeds the agent and the environments")] = 0,
     device: Annotated[str, typer.Option(help="auto, cpu or cuda")] = "auto",
@@ -117,6 +122,7 @@ def watch(
     run: Annotated[Path, typer.Argument(help="a run directory")],
     episodes: Annotated[int, typer.Option(help="episodes to play")] = 2,
     seed: Annotated[int, typer.Option(help="first episode seed")] = 0,
+    seconds: Annotated[Optional[float], typer.Option(help="stop after this many seconds of play")] = None,
     out: Annotated[Optional[Path], typer.Option(help="write the MP4 here (default: RUN/videos/)")] = None,
     window: Annotated[Optional[bool], typer.Option("--window/--video", help="force a window or an MP4")] = None,
 ) -> None:
@@ -124,37 +130,62 @@ def watch(
     from marionnette import agents
     from marionnette.agents.evaluate import record
     from marionnette.envs import entry
-    from marionnette.runs import Run, write_video
+    from marionnette.runs import Run
 
+    if seconds is not None and seconds <= 0:
+        raise MarionnetteError(f"--seconds {seconds:g}: give a positive length of play")
     policy = agents.load(run, device="cpu")
     config = agents.run_config(run)
     env_id = config["env_id"]
     base = config["hyperparams"].get("env_kwargs") or {}
     known = entry(env_id)
     variants = [{**base, **kw} for kw in (known.watch_kwargs if known else ({},))]
-    frames, fps = record(policy, env_id, episodes, seed, variants)
+    recording = record(policy, env_id, episodes, seed, variants, seconds=seconds)
     if window is None:
         window = bool(os.environ.get("DISPLAY")) and importlib.util.find_spec("cv2") is not None
     if window:
-        show_window(frames, fps, title=f"marionnette · {env_id}")
+        show_window(recording.frames, recording.fps, title=f"marionnette · {env_id}")
         return
     path = out or Run(run).video_path(f"watch-{time.strftime('%Y%m%d-%H%M%S')}")
-    write_video(path, frames, fps)
-    console.print(f"wrote {len(frames)} frames ({len(frames) / fps:.1f}s) to [bold]{path}[/]", soft_wrap=True)
+    n = film(recording, path, description=f"filming {env_id}")
+    console.print(f"wrote {n} frames ({n / recording.fps:.1f}s) to [bold]{path}[/]", soft_wrap=True)
+
+
+def film(recording: Recording, path: Path, description: str) -> int:
+    """Encode a :class:`~marionnette.agents.evaluate.Recording` to an MP4 at ``path`` as it
+    is played, showing the frames written; returns how many."""
+    from marionnette.runs import write_video
+
+    written = 0
+
+    def count(frames):
+        nonlocal written
+        for frame in frames:
+            written += 1
+            yield frame
+
+    with frame_progress(description, recording.fps, total=recording.limit) as counted:
+        write_video(path, count(counted(recording.frames)), recording.fps)
+    return written
 
 
 def show_window(frames, fps: float, title: str) -> None:
-    """Show frames in an OpenCV window (q or Esc closes it)."""
+    """Show frames in an OpenCV window as they come (q or Esc closes it)."""
     try:
         import cv2
-    except ImportError:
-        raise MarionnetteError("--window needs OpenCV (pip install opencv-contrib-python); use --video") from None
+    except ImportError as e:
+        raise MarionnetteError("--window needs OpenCV (pip install opencv-contrib-python); use --video") from e
     delay = max(int(1000 / fps), 1)
-    for frame in frames:
-        cv2.imshow(title, cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
-        if cv2.waitKey(delay) & 0xFF in (ord("q"), 27):
-            break
-    cv2.destroyAllWindows()
+    try:
+        for frame in frames:
+            cv2.imshow(title, cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
+            if cv2.waitKey(delay) & 0xFF in (ord("q"), 27):
+                break
+    finally:
+        close = getattr(frames, "close", None)  # a recording: closing it closes its env
+        if close is not None:
+            close()
+        cv2.destroyAllWindows()
 
 
 @one_line_errors

@@ -52,3 +52,13 @@ def test_the_atari_entries_are_the_rl_zoos(algo, env_id):
     assert set(hp) <= sb3.hyperparam_keys(algo)
     assert hp["policy"] == "CnnPolicy" and hp["n_timesteps"] == 10_000_000 and isinstance(hp["n_timesteps"], int)
     assert hp["learning_rate"] == {"ppo": "lin_2.5e-4", "dqn": 1e-4}[algo]
+
+
+def test_the_yaml_files_sit_in_the_hyperparams_package():
+    from importlib import resources
+
+    from marionnette.agents import ALGOS, hyperparams
+
+    shipped = {p.name for p in resources.files("marionnette.agents.hyperparams").iterdir()}
+    assert {f"{algo}.yml" for algo in ALGOS} <= shipped
+    assert hyperparams.__file__.endswith("hyperparams/__init__.py")  # a package, not a module beside a folder

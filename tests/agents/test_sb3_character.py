@@ -16,9 +16,9 @@ TINY = ["n_envs=2", "n_steps=128", "batch_size=64", "n_epochs=1", "checkpoint_ev
 def test_normalizer_is_saved_restored_and_used(tmp_path):
     run = agents.train(WALK, "ppo", steps=512, seed=0, device="cpu", runs_dir=tmp_path, overrides=TINY)
     checkpoints = run.checkpoints()
-    assert [s for s, _ in checkpoints] == [256, 512]
-    for _, path in checkpoints:
-        assert normalizer_path(path).is_file()
+    assert [c.step for c in checkpoints] == [256, 512]
+    for checkpoint in checkpoints:
+        assert normalizer_path(checkpoint.path).is_file()
     final = load_normalizer(normalizer_path(run.model_path("zip")))
     assert final["obs_rms_mean"].shape == (63,) and float(final["obs_rms_count"]) > 500
 

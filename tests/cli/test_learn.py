@@ -56,9 +56,10 @@ def test_train_eval_watch_end_to_end(ppo_run, tmp_path):
     result = runner.invoke(app, ["watch", str(ppo_run.path), "--video", "--out", str(video)])
     assert result.exit_code == 0, result.output
     base = config["hyperparams"]["env_kwargs"]
-    frames, fps = record(agents.load(ppo_run.path), ID, 2, 0, [{**base, **kw} for kw in entry(ID).watch_kwargs])
+    recording = record(agents.load(ppo_run.path), ID, 2, 0, [{**base, **kw} for kw in entry(ID).watch_kwargs])
+    frames = list(recording.frames)
     decoded = [frame for frame in imageio.get_reader(video)]  # list() asks len(), which is inf
-    assert len(decoded) == len(frames) and fps == 2
+    assert len(decoded) == len(frames) and recording.fps == 2
     assert decoded[0].shape == (256, 256, 3)
     # Lossy, but the first frame is still the empty board (or X's opening) we drew.
     assert np.abs(decoded[0].astype(int) - frames[0].astype(int)).mean() < 8
@@ -82,8 +83,8 @@ def test_resume_after_a_kill_ends_on_the_same_step(tmp_path):
     # Every file the killed run left is whole (a partial file is the only exception).
     from sb3_contrib import MaskablePPO
 
-    for step, path in run.checkpoints():
-        assert MaskablePPO.load(path).num_timesteps == step
+    for checkpoint in run.checkpoints():
+        assert MaskablePPO.load(checkpoint.path).num_timesteps == checkpoint.step
     yaml.safe_load(run.config_path.read_text())
     if run.progress_path.exists():
         read_progress(run.progress_path)
@@ -107,11 +108,88 @@ def test_tabular_resume_after_an_interrupt(tmp_path):
         agents.train(ID, "td", overrides=["checkpoint_every=5000", "log_every=2500"],
                      progress=stop_after_first_checkpoint, **args)  # fmt: skip
     run = only_run(tmp_path)
-    assert [s for s, _ in run.checkpoints()] == [5000]
+    assert [c.step for c in run.checkpoints()] == [5000]
     agents.train(resume=run.path, device="cpu")
     with np.load(run.model_path("npz")) as final:
         assert int(final["step"]) == 20_000
     assert [int(r["step"]) for r in read_progress(run.progress_path)] == list(range(2500, 20_001, 2500))
+
+
+def test_watch_seconds_caps_a_long_game(ppo_run, tmp_path):
+    video = tmp_path / "short.mp4"
+    result = runner.invoke(app, ["watch", str(ppo_run.path), "--video", "--seconds", "1.5", "--out", str(video)])
+    assert result.exit_code == 0, result.output
+    assert len([frame for frame in imageio.get_reader(video)]) == 3  # 1.5 s at tic-tac-toe's 2 fps
+    assert "wrote 3 frames (1.5s)" in result.stdout
+
+
+def test_resume_skips_a_checkpoint_cut_short_and_says_so_in_one_line(tmp_path):
+    overrides = ["checkpoint_every=5000", "log_every=5000"]
+    run = agents.train(ID, "td", steps=15_000, seed=0, device="cpu", runs_dir=tmp_path, overrides=overrides)
+    newest = run.latest_checkpoint()
+    data = newest.path.read_bytes()
+    newest.path.write_bytes(data[: len(data) // 2])
+    result = runner.invoke(app, ["train", "--resume", str(run.path), "--steps", "20000", "--device", "cpu"])
+    assert result.exit_code == 0, result.output
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("warning: resuming from step_000010000.npz") and newest.path.name in line
+    with np.load(run.model_path("npz")) as final:
+        assert int(final["step"]) == 20_000
+
+
+def in_process_one_line_error(result, *phrases: str) -> str:
+    """What assert_one_line_error checks, for a command run by CliRunner; returns the line."""
+    assert result.exit_code == 2, result.output
+    line = result.stderr.strip().splitlines()[-1]
+    assert line.startswith("error:"), result.stderr
+    for phrase in phrases:
+        assert phrase in line, line
+    return line
+
+
+@pytest.mark.parametrize("key", ["algo", "env_id", "hyperparams"])
+def test_a_config_without_a_key_names_the_key_and_the_file(ppo_run, tmp_path, key):
+    run = Run(shutil.copytree(ppo_run.path, tmp_path / "run"))
+    config = yaml.safe_load(run.config_path.read_text())
+    del config[key]
+    run.config_path.write_text(yaml.safe_dump(config))
+    result = runner.invoke(app, ["eval", str(run.path), "--episodes", "1"])
+    in_process_one_line_error(result, f"{run.config_path} has no {key!r}")
+    assert len(result.stderr.strip().splitlines()) == 1 and "None" not in result.stderr
+
+
+@pytest.mark.parametrize("how", ["--debug", "MARIONNETTE_DEBUG=1"])
+def test_debug_prints_the_chained_traceback_above_the_line(ppo_run, tmp_path, monkeypatch, how):
+    broken = Run(shutil.copytree(ppo_run.path, tmp_path / "broken"))
+    broken.model_path("zip").write_text("hello")  # not even a zip
+    args = ["eval", str(broken.path)]
+    quiet = runner.invoke(app, args)
+    assert in_process_one_line_error(quiet, "model.zip") == quiet.stderr.strip()  # one line, no traceback
+    if how == "--debug":
+        args = ["--debug", *args]
+    else:
+        monkeypatch.setenv("MARIONNETTE_DEBUG", "1")
+    result = runner.invoke(app, args)
+    in_process_one_line_error(result, "model.zip")
+    assert "Traceback" in result.stderr and "BadZipFile" in result.stderr
+    assert "The above exception was the direct cause of the following exception" in result.stderr
+    assert "CheckpointError" in result.stderr
+
+
+def test_train_help_lists_every_algorithm():
+    result = runner.invoke(app, ["train", "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    for algo in agents.ALGOS:
+        assert algo in result.stdout, algo
+
+
+def test_import_of_the_command_is_light():
+    probe = (
+        "import sys, marionnette.cli; "
+        "print([m for m in ('torch', 'stable_baselines3', 'sb3_contrib', 'mujoco', 'cv2') if m in sys.modules])"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
 
 
 def test_play_in_the_terminal_cannot_beat_minimax():

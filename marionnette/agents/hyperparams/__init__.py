@@ -1,6 +1,6 @@
 """Hyperparameters: one YAML file per algorithm, keyed by env id (the RL Zoo's scheme).
 
-``hyperparams/ppo_mask.yml``::
+The files sit beside this module, in the package they belong to; ``ppo_mask.yml``::
 
     marionnette/TicTacToe-v0:
       n_timesteps: 150000
@@ -34,7 +34,7 @@ def hyperparams_file(algo: str) -> str:
 
 def load_hyperparams(algo: str, env_id: str) -> dict[str, Any]:
     """The shipped hyperparameters of ``algo`` for ``env_id`` (a fresh, mutable copy)."""
-    text = resources.files("marionnette.agents").joinpath(f"hyperparams/{algo}.yml").read_text()
+    text = resources.files(__name__).joinpath(f"{algo}.yml").read_text()
     table = yaml.safe_load(text) or {}
     if env_id not in table:
         known = ", ".join(sorted(table)) or "none"
