@@ -9,11 +9,22 @@ The games autoreset on the next step (Gymnasium's ``AutoresetMode.NEXT_STEP``): 
 after an episode ends returns the new episode's first observation and ignores its action.
 Those steps are masked out of the loss, and advantages never cross an episode boundary.
 A truncated episode bootstraps from the value of its final observation.
+
+Ready for a GPU: the rollout loop never waits on the device. Actions are sampled by the
+Gumbel-max trick (``torch.multinomial`` checks its input on the host), distributions are
+built without argument validation (each check is a sync), the games skip their action
+check (and restack pixel frames without one off the CPU), finished episodes are summed on
+the device (:class:`EpisodeStats`): the host reads the device twice a rollout, the
+update's losses and the episode sums. Every draw comes from one ``torch.Generator`` on
+the device, seeded from the run's seed and the iteration it starts from
+(:func:`trainer_generator`): a run repeats exactly, and so does a run resumed from the
+same checkpoint.
 """
 
 from __future__ import annotations
 
 import math
+import pickle
 import time
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -25,9 +36,10 @@ import torch
 from torch import nn
 from torch.distributions import Categorical
 
-from marionnette.errors import MarionnetteError
+from marionnette.agents.family import ProgressFn
+from marionnette.errors import CheckpointError, MarionnetteError
 from marionnette.files import atomic_open
-from marionnette.runs import ProgressLog, Run
+from marionnette.runs import Checkpoint, ProgressLog, Run
 
 CHECKPOINT_EXT = "pt"
 
@@ -189,7 +201,28 @@ def gae(
     return advantages
 
 
-def _collect(envs, model, obs, prev_ended, conf, stats) -> tuple[Rollout, torch.Tensor, torch.Tensor]:
+def trainer_generator(seed: int, iteration: int, device: torch.device) -> torch.Generator:
+    """The trainer's one stream of random numbers on ``device`` (action sampling, minibatch
+    order), for a run of ``seed`` starting at ``iteration`` (0, or the checkpoint's on resume).
+
+    Derived from both, so that two runs resumed from the same checkpoint draw alike while a
+    resumed run does not replay the draws its first iterations made.
+    """
+    entropy = np.random.SeedSequence([seed % 2**64, iteration]).generate_state(1, np.uint64)[0]
+    return torch.Generator(device).manual_seed(int(entropy))
+
+
+def sample(logits: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    """One action per row of ``logits`` ``(B, A)``, drawn from their softmax: ``(B,)`` int64.
+
+    The Gumbel-max trick, argmax of ``logits + Gumbel noise``: what ``torch.multinomial``
+    computes for one sample, without the check of its input that syncs with the host.
+    """
+    noise = torch.empty_like(logits).exponential_(generator=generator)  # (B, A) Exp(1): -log is Gumbel
+    return (logits - noise.log()).argmax(-1)
+
+
+def _collect(envs, model, obs, prev_ended, conf, stats, generator) -> tuple[Rollout, torch.Tensor, torch.Tensor]:
     t_, n = conf.n_steps, conf.n_envs
     device = obs.device
     buf_obs = torch.empty((t_, n, *obs.shape[1:]), dtype=obs.dtype, device=device)
@@ -205,8 +238,8 @@ def _collect(envs, model, obs, prev_ended, conf, stats) -> tuple[Rollout, torch.
         valid[t] = ~prev_ended
         with torch.no_grad():
             logits, value = model(obs)
-        dist = Categorical(logits=logits)
-        action = dist.sample()
+        action = sample(logits, generator)
+        dist = Categorical(logits=logits, validate_args=False)
         actions[t], logprobs[t], values[t] = action, dist.log_prob(action), value
         obs, reward, term, trunc, _ = envs.step(action)
         rewards[t], terminated[t] = reward, term
@@ -221,47 +254,58 @@ def _collect(envs, model, obs, prev_ended, conf, stats) -> tuple[Rollout, torch.
 
 
 class EpisodeStats:
-    """Returns and lengths of finished episodes, accumulated on the device."""
+    """Returns and lengths of finished episodes, summed on the device and read once per log.
+
+    After PufferLib's env-side episode log: each step adds the finished episodes' returns
+    and lengths, and their count, to three running sums with tensor ops only (no boolean
+    indexing, whose output size the host must learn: a sync on CUDA each step);
+    :meth:`drain` reads the sums once.
+    """
 
     def __init__(self, n: int, device: torch.device):
-        self.ret = torch.zeros(n, device=device)
-        self.len = torch.zeros(n, device=device)
-        self.finished_returns: list[torch.Tensor] = []
-        self.finished_lengths: list[torch.Tensor] = []
+        self.ret = torch.zeros(n, device=device)  # (N,) the return of each env's episode so far
+        self.len = torch.zeros(n, dtype=torch.int64, device=device)  # (N,) its length in valid steps
+        self.return_sum = torch.zeros((), dtype=torch.float64, device=device)  # of finished episodes
+        self.length_sum = torch.zeros((), dtype=torch.int64, device=device)
+        self.count = torch.zeros((), dtype=torch.int64, device=device)
 
     def update(self, reward: torch.Tensor, ended: torch.Tensor, valid: torch.Tensor) -> None:
+        """One step of every env: ``reward`` ``(N,)``, ``ended`` (terminated or truncated) and
+        ``valid`` (False on the autoreset step, whose reward is not the episode's) ``(N,)`` bool."""
         self.ret += reward * valid
         self.len += valid
-        self.finished_returns.append(self.ret[ended])
-        self.finished_lengths.append(self.len[ended])
+        self.return_sum += torch.where(ended, self.ret, 0.0).sum(dtype=torch.float64)
+        self.length_sum += torch.where(ended, self.len, 0).sum()
+        self.count += ended.sum()
         self.ret = self.ret * ~ended
         self.len = self.len * ~ended
 
     def drain(self) -> tuple[float, float, int] | None:
-        returns = torch.cat(self.finished_returns)
-        lengths = torch.cat(self.finished_lengths)
-        self.finished_returns, self.finished_lengths = [], []
-        if returns.numel() == 0:
+        """``(mean return, mean length, episodes)`` of the episodes finished since the last
+        drain, or None if none did; the sums start again from zero."""
+        return_sum, length_sum, count = torch.stack([self.return_sum, self.length_sum, self.count]).tolist()
+        self.return_sum.zero_(), self.length_sum.zero_(), self.count.zero_()
+        if count == 0:
             return None
-        return float(returns.mean()), float(lengths.mean()), returns.numel()
+        return return_sum / count, length_sum / count, int(count)
 
 
-def _update(model, optimizer, rollout: Rollout, conf: NativePPOConfig) -> dict[str, float]:
+def _update(model, optimizer, rollout: Rollout, conf: NativePPOConfig, generator: torch.Generator) -> dict[str, float]:
     flat = [x.reshape(-1, *x.shape[2:]) for x in rollout]  # each (T*N, ...)
     obs, actions, old_logprobs, old_values, advantages, returns, valid = flat
     weights = valid.float()
     size = obs.shape[0]
     mb = size // conf.n_minibatches
     names = ("policy_loss", "value_loss", "entropy", "approx_kl", "clip_fraction")
-    logs: dict[str, list[float]] = {k: [] for k in names}
+    logs: dict[str, list[torch.Tensor]] = {k: [] for k in names}  # 0-d tensors, read once at the end
     for _ in range(conf.n_epochs):
-        order = torch.randperm(size, device=obs.device)
+        order = torch.randperm(size, device=obs.device, generator=generator)
         for start in range(0, size, mb):
             idx = order[start : start + mb]
             w = weights[idx]
             norm = w.sum().clamp(min=1.0)
             logits, value = model(obs[idx])
-            dist = Categorical(logits=logits)
+            dist = Categorical(logits=logits, validate_args=False)
             logprob = dist.log_prob(actions[idx])
             ratio = (logprob - old_logprobs[idx]).exp()
             adv = advantages[idx]
@@ -279,36 +323,50 @@ def _update(model, optimizer, rollout: Rollout, conf: NativePPOConfig) -> dict[s
             optimizer.step()
             with torch.no_grad():
                 log_ratio = logprob - old_logprobs[idx]
-                logs["approx_kl"].append(float((((ratio - 1) - log_ratio) * w).sum() / norm))
-                logs["clip_fraction"].append(float((((ratio - 1).abs() > conf.clip_range).float() * w).sum() / norm))
-            logs["policy_loss"].append(float(policy_loss.detach()))
-            logs["value_loss"].append(float(value_loss.detach()))
-            logs["entropy"].append(float(entropy.detach()))
-    return {f"train/{k}": float(np.mean(v)) for k, v in logs.items()}
+                logs["approx_kl"].append((((ratio - 1) - log_ratio) * w).sum() / norm)
+                logs["clip_fraction"].append((((ratio - 1).abs() > conf.clip_range).float() * w).sum() / norm)
+            logs["policy_loss"].append(policy_loss.detach())
+            logs["value_loss"].append(value_loss.detach())
+            logs["entropy"].append(entropy.detach())
+    means = torch.stack([torch.stack(logs[k]) for k in names]).double().mean(dim=1).tolist()  # one read
+    return {f"train/{k}": m for k, m in zip(names, means, strict=True)}
 
 
 def make_envs(env_id: str, conf: NativePPOConfig, device: torch.device):
-    """The batched game on ``device``; anything but one of our tensor games is refused."""
+    """The batched game on ``device``; anything but one of our tensor games is refused.
+
+    The game skips its action check (a sync each step) unless ``env_kwargs`` asks for it:
+    the sampled actions are in range by construction.
+    """
     from marionnette.envs.arcade import GAMES, ArcadeVectorEnv
 
     hint = f"--algo ppo_native trains the torch-batched games ({', '.join(f'marionnette/{g}-v0' for g in GAMES)})"
+    kwargs = {"validate_actions": False, **conf.env_kwargs}
     try:
         envs = gym.make_vec(
-            env_id, num_envs=conf.n_envs, vectorization_mode="vector_entry_point", device=device, **conf.env_kwargs
+            env_id, num_envs=conf.n_envs, vectorization_mode="vector_entry_point", device=device, **kwargs
         )
     except (gym.error.Error, TypeError) as e:
-        raise MarionnetteError(f"{hint}; {env_id!r} is not one ({e})") from None
+        raise MarionnetteError(f"{hint}; {env_id!r} is not one ({e})") from e
     if not isinstance(envs.unwrapped, ArcadeVectorEnv):
         raise MarionnetteError(f"{hint}; {env_id!r} is not one")
     return envs
 
 
-def learn(run: Run, config: dict[str, Any], *, device: str, progress=None) -> None:
-    """Train (or resume) the run's native PPO agent; see :func:`marionnette.agents.train`."""
+def learn(
+    run: Run,
+    config: dict[str, Any],
+    *,
+    device: str,
+    resume_from: Checkpoint | None = None,
+    progress: ProgressFn | None = None,
+) -> None:
+    """Train the run's native PPO agent, or continue it from ``resume_from``; see
+    :class:`marionnette.agents.family.AlgorithmFamily`."""
     env_id, seed = config["env_id"], int(config["seed"])
     conf = NativePPOConfig(**config["hyperparams"])
     dev = torch.device(device)
-    # TRY NOT TO MODIFY: seeding
+    # TRY NOT TO MODIFY: seeding (the global generators give the network its initial weights)
     torch.manual_seed(seed)
     np.random.seed(seed)
 
@@ -316,14 +374,13 @@ def learn(run: Run, config: dict[str, Any], *, device: str, progress=None) -> No
     model = ActorCritic(envs.single_observation_space.shape, envs.single_action_space.n, list(conf.net_arch)).to(dev)
     optimizer = torch.optim.Adam(model.parameters(), lr=conf.learning_rate, eps=1e-5)
     iteration = 0
-    latest = run.latest_checkpoint()
-    if latest is not None:
-        iteration = _load_checkpoint(latest[1], model, optimizer, dev) // conf.batch_size
-        torch.manual_seed(seed + iteration)
+    if resume_from is not None:
+        iteration = _load_checkpoint(resume_from.path, model, optimizer, dev) // conf.batch_size
     if iteration >= conf.iterations:
         return
+    generator = trainer_generator(seed, iteration, dev)  # action sampling and minibatch order
 
-    log = ProgressLog(run.progress_path, resume_step=latest[0] if latest else None)
+    log = ProgressLog(run.progress_path, resume_step=resume_from.step if resume_from is not None else None)
     from torch.utils.tensorboard import SummaryWriter
 
     tb = SummaryWriter(str(run.tensorboard_dir))
@@ -336,8 +393,8 @@ def learn(run: Run, config: dict[str, Any], *, device: str, progress=None) -> No
         while iteration < conf.iterations:
             if conf.anneal_lr:
                 optimizer.param_groups[0]["lr"] = conf.learning_rate * (1.0 - iteration / conf.iterations)
-            rollout, obs, ended = _collect(envs, model, obs, ended, conf, stats)
-            row = _update(model, optimizer, rollout, conf)
+            rollout, obs, ended = _collect(envs, model, obs, ended, conf, stats, generator)
+            row = _update(model, optimizer, rollout, conf, generator)
             iteration += 1
             step = iteration * conf.batch_size
             episodes = stats.drain()
@@ -376,16 +433,31 @@ def _save_checkpoint(path: Path, model: ActorCritic, optimizer, step: int, conf:
 
 
 def _read_checkpoint(path: Path, device: torch.device) -> dict[str, Any]:
+    """The payload of a ppo_native checkpoint or model file.
+
+    :raises CheckpointError: ``path`` does not read (cut short, not a torch file, holding
+        more than tensors, missing) or is not ours (no format tag), the cause chained.
+    """
     try:
         payload = torch.load(path, map_location=device, weights_only=True)
-    except Exception as e:  # truncated, not a torch file, or holding more than tensors
-        reason = f"{type(e).__name__}: {e}".splitlines()[0][:120]
-        raise MarionnetteError(
-            f"{path} is not a readable ppo_native checkpoint ({reason}); it is corrupt or foreign: "
-            "delete it, or pass the run that made it"
-        ) from None
+    except torch.OutOfMemoryError:
+        raise  # a whole file on a full device: not the file's fault
+    except (RuntimeError, OSError, EOFError, pickle.UnpicklingError, UnicodeDecodeError) as e:
+        # What torch.load raises, measured on cut and bit-flipped checkpoints: RuntimeError
+        # from its zip reader ("failed finding central directory"), OSError (EINVAL) from the
+        # same on a cut past the header, EOFError on an empty file, UnpicklingError for a file
+        # that is not a zip or whose pickle holds more than tensors (weights_only), and
+        # UnicodeDecodeError for a damaged string in it.
+        reason = (str(e).splitlines() or [""])[0][:120] or "no message"
+        raise CheckpointError(
+            f"{path} is not a readable ppo_native checkpoint ({type(e).__name__}: {reason}): it is cut short "
+            "or another program's; resume from another checkpoint of the run, or load a run's model.pt"
+        ) from e
     if not isinstance(payload, dict) or payload.get("format") != "marionnette.ppo_native/1":
-        raise MarionnetteError(f"{path} is not a ppo_native checkpoint (no marionnette.ppo_native/1 format tag)")
+        raise CheckpointError(
+            f"{path} is not a ppo_native checkpoint (no marionnette.ppo_native/1 format tag): "
+            "it was written by another algorithm or program"
+        )
     return payload
 
 
@@ -397,6 +469,10 @@ def _load_checkpoint(path: Path, model: ActorCritic, optimizer, device: torch.de
 
 
 def load(path: Path, algo: str, device: str = "cpu") -> NativePolicy:
+    """The greedy policy in the checkpoint or model file ``path``.
+
+    :raises CheckpointError: ``path`` is not a whole ppo_native file (see :func:`_read_checkpoint`).
+    """
     dev = torch.device(device)
     payload = _read_checkpoint(path, dev)
     model = ActorCritic(tuple(payload["obs_shape"]), payload["n_actions"], payload["net_arch"]).to(dev)

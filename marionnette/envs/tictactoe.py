@@ -309,7 +309,8 @@ class TicTacToeEnv(gym.Env[np.ndarray, np.int64]):
 
     def step(self, action):
         if not self.action_space.contains(action):
-            raise MarionnetteError(f"action {action!r} is not a cell of Discrete(9): use 0..8")
+            shown = " ".join(repr(action).split())[:80]  # one line, whatever was passed
+            raise MarionnetteError(f"action {shown} is not a cell of Discrete(9): use 0..8")
         cell = int(action)
         if self._board[cell] != Mark.EMPTY or is_terminal(self._board):
             info = self._info(illegal_move=True)

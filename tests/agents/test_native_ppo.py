@@ -1,3 +1,5 @@
+import shutil
+
 import gymnasium as gym
 import numpy as np
 import pytest
@@ -6,7 +8,7 @@ import torch
 from marionnette import agents
 from marionnette.agents import native_ppo
 from marionnette.agents.evaluate import returns
-from marionnette.errors import MarionnetteError
+from marionnette.errors import CheckpointError, MarionnetteError
 from marionnette.runs import read_progress
 
 PONG = "marionnette/Pong-v0"
@@ -31,6 +33,55 @@ def test_gae_against_a_hand_computed_example():
     assert adv[0].tolist() == pytest.approx([1.4 + 0.45 * 1.0, 1.4 + 0.45 * 3.7])
 
 
+class PerStepEpisodeStats:
+    """The EpisodeStats that boolean-indexed the finished episodes every step (a host sync
+    on CUDA each step), kept as the reference the running sums must agree with."""
+
+    def __init__(self, n: int):
+        self.ret, self.len = torch.zeros(n), torch.zeros(n)
+        self.finished_returns: list[torch.Tensor] = []
+        self.finished_lengths: list[torch.Tensor] = []
+
+    def update(self, reward, ended, valid):
+        self.ret += reward * valid
+        self.len += valid
+        self.finished_returns.append(self.ret[ended])
+        self.finished_lengths.append(self.len[ended])
+        self.ret = self.ret * ~ended
+        self.len = self.len * ~ended
+
+    def drain(self):
+        returns, lengths = torch.cat(self.finished_returns), torch.cat(self.finished_lengths)
+        self.finished_returns, self.finished_lengths = [], []
+        if returns.numel() == 0:
+            return None
+        return float(returns.mean()), float(lengths.mean()), returns.numel()
+
+
+def test_episode_stats_give_the_means_of_the_per_step_version():
+    """Eight envs over four log intervals of made-up steps (the last one with no episode
+    ending); an autoreset step (invalid) follows each end, as in a rollout."""
+    n, generator = 8, torch.Generator().manual_seed(0)
+    ours, reference = native_ppo.EpisodeStats(n, torch.device("cpu")), PerStepEpisodeStats(n)
+    valid = torch.ones(n, dtype=torch.bool)
+    counts = []
+    for end_p, steps in ((0.1, 50), (0.1, 3), (0.02, 200), (0.0, 2)):
+        for _ in range(steps):
+            reward = torch.randint(-1, 2, (n,), generator=generator).float() * 0.5
+            ended = (torch.rand(n, generator=generator) < end_p) & valid
+            ours.update(reward, ended, valid)
+            reference.update(reward, ended, valid)
+            valid = ~ended
+        expected, got = reference.drain(), ours.drain()
+        counts.append(0 if expected is None else expected[2])
+        if expected is None:
+            assert got is None
+        else:
+            assert got[2] == expected[2]
+            assert got[:2] == pytest.approx(expected[:2], rel=1e-6)
+    assert counts[0] > 10 and counts[2] > 10 and counts[3] == 0  # episodes, and an interval without
+
+
 def test_smoke_run_checkpoints_progress_and_policy(tmp_path):
     run = agents.train(PONG, "ppo-native", steps=2048, seed=0, device="cpu", runs_dir=tmp_path, overrides=TINY)
     assert run.read_config()["algo"] == "ppo_native"
@@ -45,6 +96,26 @@ def test_smoke_run_checkpoints_progress_and_policy(tmp_path):
     assert episode.length == 200 and -21 <= episode.ret <= 21
 
 
+def learned(path) -> list[dict[str, str]]:
+    """progress.csv without the one column that measures the machine, not the run."""
+    return [{k: v for k, v in row.items() if k != "time/fps"} for row in read_progress(path)]
+
+
+def test_two_runs_of_one_seed_log_the_same_progress(tmp_path):
+    overrides = [*TINY, "env_kwargs.max_episode_steps=20"]  # episodes end, and their means are logged
+
+    def run(seed: int, where: str) -> list[dict[str, str]]:
+        done = agents.train(
+            PONG, "ppo_native", steps=2048, seed=seed, device="cpu", runs_dir=tmp_path / where, overrides=overrides
+        )
+        return learned(done.progress_path)
+
+    rows = run(7, "a")
+    assert len(rows) == 4 and all(float(r["rollout/episodes"]) > 0 for r in rows)
+    assert run(7, "b") == rows
+    assert run(8, "c") != rows  # the seed, not a fixed stream, decides
+
+
 def test_resume_ends_on_the_same_step(tmp_path):
     def stop(done, total):
         if done >= 1536:
@@ -53,10 +124,13 @@ def test_resume_ends_on_the_same_step(tmp_path):
     with pytest.raises(KeyboardInterrupt):
         agents.train(PONG, "ppo_native", steps=3000, device="cpu", runs_dir=tmp_path, overrides=TINY, progress=stop)
     (path,) = tmp_path.iterdir()
+    again = shutil.copytree(path, tmp_path / "again")
     agents.train(resume=path, device="cpu")
     final = torch.load(path / "model.pt", weights_only=True)
     assert final["step"] == 3072  # six whole rollouts of 512, as an uninterrupted run
     assert [int(r["step"]) for r in read_progress(path / "progress.csv")] == [512 * k for k in range(1, 7)]
+    agents.train(resume=again, device="cpu")  # a resumed run repeats too
+    assert learned(again / "progress.csv") == learned(path / "progress.csv")
 
 
 def test_pixels_train_the_nature_cnn(tmp_path):
@@ -71,11 +145,28 @@ def test_pixels_train_the_nature_cnn(tmp_path):
 def test_corrupt_and_foreign_checkpoints(tmp_path):
     bad = tmp_path / "model.pt"
     bad.write_bytes(b"not a checkpoint")
-    with pytest.raises(MarionnetteError, match="not a readable ppo_native checkpoint"):
+    with pytest.raises(CheckpointError, match="not a readable ppo_native checkpoint"):
         native_ppo.load(bad, "ppo_native")
     torch.save({"weights": torch.zeros(3)}, bad)
-    with pytest.raises(MarionnetteError, match="format tag"):
+    with pytest.raises(CheckpointError, match="format tag"):
         native_ppo.load(bad, "ppo_native")
+
+
+def test_a_checkpoint_cut_short_or_holding_more_than_tensors_is_a_checkpoint_error(tmp_path):
+    run = agents.train(PONG, "ppo_native", steps=512, device="cpu", runs_dir=tmp_path, overrides=TINY)
+    whole = run.model_path("pt").read_bytes()
+    bad = tmp_path / "bad.pt"
+    pickled = tmp_path / "pickled.pt"
+    torch.save({"format": "marionnette.ppo_native/1", "where": tmp_path}, pickled)  # a Path: not weights-only
+    cases = [bad.with_name(f"cut{n}.pt") for n in (0, 1, 30, 100, len(whole) // 2, len(whole) - 1)]
+    for path, n in zip(cases, (0, 1, 30, 100, len(whole) // 2, len(whole) - 1), strict=True):
+        path.write_bytes(whole[:n])
+    for path in [*cases, pickled, tmp_path / "missing.pt"]:
+        with pytest.raises(CheckpointError, match="not a readable ppo_native checkpoint") as caught:
+            native_ppo.load(path, "ppo_native")
+        message = str(caught.value)
+        assert "\n" not in message and str(path) in message and "delete" not in message
+        assert caught.value.__cause__ is not None  # the cause chained, for --debug
 
 
 @pytest.mark.parametrize("env_id", ["CartPole-v1", "marionnette/TicTacToe-v0"])

@@ -7,7 +7,7 @@ from typing import ClassVar
 
 import torch
 
-from marionnette.envs.arcade.core import ArcadeVectorEnv, State
+from marionnette.envs.arcade.core import ArcadeVectorEnv, State, action_table
 
 # Geometry, in Atari playfield units (160 × 210, y down).
 _LANES = 8  # horizontal lanes, numbered from the top
@@ -27,17 +27,16 @@ _SPAWN_P = 0.04  # an empty lane gets a new object with this probability each st
 _LYRE_P = 1.0 / 3.0  # and it is a lyre (deadly) with this one, else a cauldron (+50)
 _ITEM_REWARD = 50.0  # ALE Asterix's first objects, the cauldrons, are worth 50
 _LIVES = 3
-# ALE's minimal set: NOOP, UP, RIGHT, LEFT, DOWN, UPRIGHT, UPLEFT, DOWNRIGHT, DOWNLEFT.
-_DX = (0.0, 0.0, 1.0, -1.0, 0.0, 1.0, -1.0, 1.0, -1.0)
+# What each action of ALE's minimal set (NOOP, UP, RIGHT, LEFT, DOWN, UPRIGHT, UPLEFT,
+# DOWNRIGHT, DOWNLEFT) does in a step: Asterix's sideways move and his lane move.
+_DX = tuple(_PLAYER_SPEED * d for d in (0.0, 0.0, 1.0, -1.0, 0.0, 1.0, -1.0, 1.0, -1.0))
 _DY = (0, -1, 0, 0, 1, -1, -1, 1, 1)
 
 
 @cache
-def _tables(device: torch.device) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Each action's sideways and lane move ``(9,)``, and each lane's index ``(8,)``."""
-    dx = torch.tensor(_DX, device=device) * _PLAYER_SPEED
-    dy = torch.tensor(_DY, device=device)
-    return dx, dy, torch.arange(_LANES, device=device)
+def _tables(device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+    """Each action's lane move ``(9,)`` and each lane's index ``(8,)``."""
+    return torch.tensor(_DY, device=device), torch.arange(_LANES, device=device)
 
 
 class AsterixVectorEnv(ArcadeVectorEnv):
@@ -117,8 +116,6 @@ class AsterixVectorEnv(ArcadeVectorEnv):
     STATE_LOW = (0.0, 0.0, 0.0, 0.0) + (-_ITEM_W / 160.0,) * _LANES + (-1.0,) * (2 * _LANES)
     STATE_HIGH = (1.0, 1.0, 1.0, 1.0) + (1.0,) * _LANES + (1.0,) * (2 * _LANES)
     UNIFORMS = _LANES  # one per lane: whether an object enters, from which side, which kind
-    LIVES = _LIVES
-    ITEM_REWARD = _ITEM_REWARD
 
     # After the 2600 game's NTSC colours: black night, green hedges between the lanes, a
     # yellow-and-blue Asterix, red cauldrons, golden lyres.
@@ -148,11 +145,10 @@ class AsterixVectorEnv(ArcadeVectorEnv):
         return _ITEM_SPEED + _SPEEDUP * level.to(torch.float32)  # (N,)
 
     def _advance(self, s: State, action: torch.Tensor, u: torch.Tensor):
-        dx, dy, lanes = _tables(action.device)
+        dy, lanes = _tables(action.device)
         # The first frames of a step may still play the previous action (sticky actions):
         # sideways moves share the step; the lane move is the one of the step's last frame.
-        frac = self.new_fraction
-        x = (s["x"] + frac * dx[action] + (1 - frac) * dx[self.held_action]).clamp(0.0, 160.0 - _PLAYER_W)
+        x = (s["x"] + self._sticky(action_table(_DX, action.device), action)).clamp(0.0, 160.0 - _PLAYER_W)
         lane = (s["lane"] + dy[action]).clamp(0, _LANES - 1)
 
         # Objects cross; those wholly off the far side are gone.

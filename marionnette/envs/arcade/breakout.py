@@ -8,7 +8,7 @@ from typing import ClassVar
 
 import torch
 
-from marionnette.envs.arcade.core import ArcadeVectorEnv, State
+from marionnette.envs.arcade.core import ArcadeVectorEnv, State, action_table
 
 # Geometry, in Atari playfield units (160 × 210, y down), as the 2600 draws it.
 _LEFT, _RIGHT, _TOP = 8.0, 152.0, 32.0  # the inner edges of the grey side and top walls
@@ -32,7 +32,9 @@ _SERVE_SLOPE = 1.0  # a serve's slope is uniform in [-1, 1]
 _MAX_VX = _MAX_SLOPE * (_BASE_SPEED + _TOP_LEVEL * _SPEEDUP)  # 10: the ball's top speed on either axis
 _SUBSTEPS = 4  # the ball moves in 4 equal sub-steps per step: at most 2 units down and 2.5
 # across each, less than a brick (6 × 8), so it never jumps a row or a column of bricks
-_FIRE, _RIGHT_ACTION, _LEFT_ACTION = 1, 2, 3  # ALE's minimal set: NOOP, FIRE, RIGHT, LEFT
+# ALE's minimal set is NOOP, FIRE, RIGHT, LEFT: what each does in a step.
+_MOVES = (0.0, 0.0, _PADDLE_SPEED, -_PADDLE_SPEED)  # the paddle's move
+_FIRES = (0.0, 1.0, 0.0, 0.0)  # FIRE pressed
 
 
 @cache
@@ -198,19 +200,16 @@ class BreakoutVectorEnv(ArcadeVectorEnv):
         values = _values(action.device)
         n = action.shape[0]
 
-        def direction(a: torch.Tensor) -> torch.Tensor:  # +1 right, -1 left, 0 still
-            return (a == _RIGHT_ACTION).to(torch.float32) - (a == _LEFT_ACTION).to(torch.float32)
-
         # The paddle moves first; its width changes only at the end of a step. The first
         # frames of a step may still play the previous action (sticky actions, see core).
-        frac, held = self.new_fraction, self.held_action
         width = torch.where(s["small"], _SMALL_PADDLE_W, _PADDLE_W)
-        move = _PADDLE_SPEED * (frac * direction(action) + (1 - frac) * direction(held))
+        move = self._sticky(action_table(_MOVES, action.device), action)
         paddle_x = torch.minimum((s["paddle_x"] + move).clamp(min=_LEFT), _RIGHT - width)
 
         # FIRE in any frame serves a waiting ball: it appears below the bricks and falls this
         # very step.
-        fire = s["waiting"] & ((action == _FIRE) | ((held == _FIRE) & (frac < 1)) | self.auto_serve)
+        pressed = self._sticky(action_table(_FIRES, action.device), action) > 0
+        fire = s["waiting"] & (pressed | self.auto_serve)
         waiting = s["waiting"] & ~fire
         x = torch.where(fire, _LEFT + u[:, 0] * (_RIGHT - _LEFT - _BALL_W), s["ball_x"])
         y = s["ball_y"]  # a waiting ball is parked at the serve height already

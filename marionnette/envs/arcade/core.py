@@ -12,7 +12,8 @@ batch with no Python loop over environments:
 
 The base class does the rest the way the ALE v5 ids do it: sticky actions (each of a
 step's 4 frames keeps the previous action with probability ``repeat_action_probability``;
-games that move continuously read ``self.new_fraction`` and ``self.held_action``), truncation after
+a game gives what each action does in a whole step as a table and :meth:`~ArcadeVectorEnv._sticky`
+shares the step between the held and the new action), truncation after
 ``max_episode_steps`` agent steps (108,000 frames / 4), 84×84 grey frames stacked by 4,
 next-step autoreset, seeding, input checks and rendering. :class:`ArcadeEnv` is the same
 game as a single ``gymnasium.Env`` (a batch of one) for ``check_env``, SB3 and play.
@@ -21,6 +22,7 @@ game as a single ``gymnasium.Env`` (a batch of one) for ``check_env``, SB3 and p
 from __future__ import annotations
 
 import math
+from functools import cache
 from typing import Any, ClassVar
 
 import gymnasium as gym
@@ -40,6 +42,13 @@ FRAME = 84  # side of an ALE-preprocessed observation frame
 STACK = 4  # frames per observation
 FRAMESKIP = 4  # Atari frames per agent step
 RENDER_H, RENDER_W = 320, 240  # render(): the 210×160 playfield, 1.5× and a multiple of 16 for H.264
+
+
+@cache
+def action_table(values: tuple[float, ...], device: torch.device) -> torch.Tensor:
+    """``values``, one per action in ``ACTIONS`` order, as a float32 tensor ``(A,)`` on
+    ``device``: made once per device, for :meth:`ArcadeVectorEnv._sticky`."""
+    return torch.tensor(values, dtype=torch.float32, device=device)
 
 
 class ArcadeVectorEnv(VectorEnv):
@@ -107,6 +116,7 @@ class ArcadeVectorEnv(VectorEnv):
         self.held_action = self._prev_action  # the action the first frames of a step still play
         self.new_fraction = torch.ones(n, device=dev)  # share of the step played by the new action
         self._frames = torch.zeros((n, STACK, FRAME, FRAME), dtype=torch.uint8, device=dev)
+        self._sync_free = dev.type != "cpu"  # restack frames without asking the device which envs restarted
         self._grey = self._palette(grey=True)
 
     # -- what a game writes -----------------------------------------------------------
@@ -145,6 +155,18 @@ class ArcadeVectorEnv(VectorEnv):
 
     TILE_GEOMETRY: ClassVar[tuple[float, float, float, float] | None] = None  # top, left, tile_h, tile_w
 
+    def _sticky(self, table: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
+        """What the step's frames add up to, ``(N,)``, given what each action does in a
+        whole step, ``table`` ``(A,)`` (a move in units per step; 1 for FIRE to ask "was it
+        pressed in any frame": the result is then > 0).
+
+        With sticky actions the first frames of a step may still play the previous action
+        (see :meth:`step`): it gets their share of the step, the new action the rest. The
+        share is a multiple of 1/4, so moves of a few units stay exact floats.
+        """
+        frac = self.new_fraction  # (N,) the share of the step played by the new action
+        return frac * table[action] + (1 - frac) * table[self.held_action]
+
     # -- the Gymnasium VectorEnv API --------------------------------------------------------
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
@@ -162,8 +184,8 @@ class ArcadeVectorEnv(VectorEnv):
         u = self._rng.uniform(self.UNIFORMS + 1)  # (N, k + 1): the last one decides stickiness
         # Sticky actions as ALE does them, per frame: each of the step's 4 frames keeps the
         # previous action with probability p until the new one takes over. So the first
-        # `held` frames (P(held >= j) = p**j) still play the old action; games that move
-        # continuously use `self.new_fraction`, the share of the step played by the new one.
+        # `held` frames (P(held >= j) = p**j) still play the old action; a game reads the
+        # share of the step played by the new one, `self.new_fraction`, through `_sticky`.
         p = self.repeat_action_probability
         held = torch.zeros_like(action)
         for j in range(1, FRAMESKIP + 1):
@@ -226,10 +248,15 @@ class ArcadeVectorEnv(VectorEnv):
             self._frames = frame.expand(-1, STACK, -1, -1).contiguous()
             return self._frames
         stacked = torch.cat([self._frames[:, 1:], frame], dim=1)  # (N, 4, 84, 84), a new tensor
-        # Envs that just restarted forget the previous episode's frames. Indexing only those
-        # few costs a device sync but not a pass over every env's stack, as a where would.
-        again = restarted.nonzero().squeeze(1)
-        stacked[again] = frame[again].expand(-1, STACK, -1, -1)
+        # Envs that just restarted forget the previous episode's frames. On the CPU, indexing
+        # only those few costs a sync (free there) but not a pass over every env's stack, as a
+        # where would; on an accelerator the pass is cheap and the sync would make the host
+        # wait for the device every step.
+        if self._sync_free:
+            stacked = torch.where(restarted[:, None, None, None], frame, stacked)
+        else:
+            again = restarted.nonzero().squeeze(1)
+            stacked[again] = frame[again].expand(-1, STACK, -1, -1)
         self._frames = stacked
         return stacked
 
@@ -251,7 +278,18 @@ class ArcadeVectorEnv(VectorEnv):
                     f"pass actions.to('{self.device}')"
                 )
         else:
-            actions = torch.as_tensor(np.asarray(actions), device=self.device)
+            try:
+                array = np.asarray(actions)
+            except ValueError as e:  # ragged nesting
+                raise MarionnetteError(
+                    f"actions of type {type(actions).__name__} do not form an array: pass ({n},) integers, one per env"
+                ) from e
+            if array.dtype.kind not in "biuf":  # None, strings, objects: no number to check (bool, float below)
+                raise MarionnetteError(
+                    f"actions of dtype {array.dtype} ({type(actions).__name__}): "
+                    f"expected ({n},) integers in [0, {len(self.ACTIONS)}), one per env"
+                )
+            actions = torch.as_tensor(array, device=self.device)
         if actions.shape != (n,):
             raise MarionnetteError(f"actions of shape {tuple(actions.shape)}: expected ({n},), one per env")
         if actions.dtype.is_floating_point or actions.dtype == torch.bool:
@@ -293,7 +331,11 @@ class ArcadeEnv(gym.Env):
 
     def step(self, action):
         if not self.action_space.contains(action):
-            raise MarionnetteError(f"action {action!r} is not in {self.action_space}")
+            shown = " ".join(repr(action).split())[:80]  # one line, whatever was passed
+            raise MarionnetteError(
+                f"action {shown} is not in {self.action_space}: use an int 0..{self.action_space.n - 1} "
+                f"({', '.join(self.game.ACTIONS)})"
+            )
         obs, reward, terminated, truncated, info = self.game.step(np.asarray([action]))
         return obs[0].cpu().numpy(), float(reward[0]), bool(terminated[0]), bool(truncated[0]), info
 

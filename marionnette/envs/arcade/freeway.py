@@ -7,7 +7,7 @@ from typing import ClassVar
 
 import torch
 
-from marionnette.envs.arcade.core import ArcadeVectorEnv, State
+from marionnette.envs.arcade.core import ArcadeVectorEnv, State, action_table
 from marionnette.envs.arcade.rng import hash32
 
 # Geometry, in Atari playfield units (160 × 210, y down), as the 2600 draws it.
@@ -29,7 +29,8 @@ _CAR_SPEEDS = (-1.0, -1.5, -2.0, -3.0, -4.0, 4.0, 3.0, 2.0, 1.5, 1.0)
 _PUSH = _LANE_H  # a hit throws the chicken back down one lane ...
 _STUN_STEPS = 6  # ... and it cannot move (nor be hit again) for this many steps
 _TIME_LIMIT = 2048  # agent steps: the 2600's 2 min 16 s round, 8,192 frames at 60 Hz, / 4
-_UP, _DOWN = 1, 2  # ALE's minimal set: NOOP, UP, DOWN
+# The chicken's move in a step, by action of ALE's minimal set (NOOP, UP, DOWN; y down).
+_MOVES = (0.0, -_CHICKEN_SPEED, _CHICKEN_SPEED)
 
 
 @cache
@@ -110,7 +111,7 @@ class FreewayVectorEnv(ArcadeVectorEnv):
     STATE_LOW = (0.0, 0.0, 0.0) + (-_CAR_W / 160.0,) * _LANES
     STATE_HIGH = (1.0, 1.0, 1.0) + (1.0,) * _LANES
     UNIFORMS = 1  # the cars' starting x, all hashed from it (stepping uses none)
-    TIME_LIMIT = _TIME_LIMIT
+    TIME_LIMIT = _TIME_LIMIT  # agent steps in a round
 
     # The 2600's NTSC colours: grey road, light kerbs, white lane marks, a yellow double
     # line in the middle, a yellow chicken, and a colour per lane of cars.
@@ -153,13 +154,8 @@ class FreewayVectorEnv(ArcadeVectorEnv):
 
     def _advance(self, s: State, action: torch.Tensor, u: torch.Tensor):
         speeds, tops = _lanes(action.device)
-
-        def direction(a: torch.Tensor) -> torch.Tensor:  # -1 up, +1 down, 0 still
-            return (a == _DOWN).to(torch.float32) - (a == _UP).to(torch.float32)
-
         # The first frames of a step may still play the previous action (sticky actions).
-        frac = self.new_fraction
-        move = _CHICKEN_SPEED * (frac * direction(action) + (1 - frac) * direction(self.held_action))
+        move = self._sticky(action_table(_MOVES, action.device), action)
         stunned = s["stun"] > 0
         y = (s["chicken_y"] + torch.where(stunned, 0.0, move)).clamp(max=_START_Y)
         car_x = torch.remainder(s["car_x"] + _CAR_W + speeds, _CIRCUIT) - _CAR_W

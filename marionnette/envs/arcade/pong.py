@@ -6,7 +6,7 @@ from typing import ClassVar
 
 import torch
 
-from marionnette.envs.arcade.core import ArcadeVectorEnv, State
+from marionnette.envs.arcade.core import ArcadeVectorEnv, State, action_table
 
 # Geometry, in Atari playfield units (160 × 210, y down), as the 2600 draws it.
 _TOP, _BOTTOM = 34.0, 194.0  # the inner edges of the two white walls
@@ -21,7 +21,9 @@ _MAX_VX = 8.0  # the ball speeds up by _SPEEDUP at each return, up to this
 _SPEEDUP = 1.05
 _MAX_VY = 7.0  # vertical speed after a hit on the paddle's very end
 _WIN_SCORE = 21
-_UP, _DOWN = (2, 4), (3, 5)  # RIGHT/RIGHTFIRE move the paddle up, LEFT/LEFTFIRE down (ALE)
+# The agent's paddle move in a step, by action (y down): RIGHT/RIGHTFIRE move it up, LEFT/LEFTFIRE
+# down (ALE's meanings); NOOP and FIRE leave it.
+_MOVES = (0.0, 0.0, -_PADDLE_SPEED, _PADDLE_SPEED, -_PADDLE_SPEED, _PADDLE_SPEED)
 
 
 class PongVectorEnv(ArcadeVectorEnv):
@@ -110,14 +112,8 @@ class PongVectorEnv(ArcadeVectorEnv):
         }
 
     def _advance(self, s: State, action: torch.Tensor, u: torch.Tensor):
-        def direction(a: torch.Tensor) -> torch.Tensor:  # -1 up, +1 down, 0 still
-            up = (a == _UP[0]) | (a == _UP[1])
-            down = (a == _DOWN[0]) | (a == _DOWN[1])
-            return down.to(torch.float32) - up.to(torch.float32)
-
         # The first frames of a step may still play the previous action (sticky actions).
-        frac = self.new_fraction
-        move = _PADDLE_SPEED * (frac * direction(action) + (1 - frac) * direction(self.held_action))
+        move = self._sticky(action_table(_MOVES, action.device), action)
         agent_y = (s["agent_y"] + move).clamp(_TOP, _BOTTOM - _PADDLE_H)
         # The computer chases the ball's centre, at a limited speed.
         gap = (s["ball_y"] + _BALL_H / 2) - (s["cpu_y"] + _PADDLE_H / 2)

@@ -100,6 +100,23 @@ def test_pixels_batch_of_n_equals_n_batches_of_one(env_id):
 
 
 @pytest.mark.parametrize("env_id", IDS)
+def test_pixels_restack_without_a_sync_as_with_one(env_id):
+    """The accelerators' restacking (a where over every stack, no device sync) gives the
+    CPU's frames (indexing the envs that restarted), restarts included."""
+    envs = {sync_free: make_vec(env_id, 4, obs_type="pixels", max_episode_steps=15) for sync_free in (False, True)}
+    for sync_free, env in envs.items():
+        env.unwrapped._sync_free = sync_free
+        env.reset(seed=5)
+    restarts = 0
+    for t in range(40):
+        actions = torch.tensor([t % 3, 1, (t // 2) % 3, 0])
+        obs, _, terminated, truncated, _ = envs[False].step(actions)
+        assert torch.equal(obs, envs[True].step(actions)[0])
+        restarts += int((terminated | truncated).sum())
+    assert restarts >= 8  # each env restarted at least twice
+
+
+@pytest.mark.parametrize("env_id", IDS)
 def test_bad_actions_say_what_was_expected(env_id):
     envs = make_vec(env_id, 4)
     envs.reset(seed=0)
