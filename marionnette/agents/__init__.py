@@ -21,6 +21,7 @@ import importlib
 import logging
 import os
 import shlex
+import shutil
 import sys
 import time
 from collections.abc import Sequence
@@ -95,6 +96,9 @@ def train(
 ) -> Run:
     """Train ``algo`` on ``env_id`` (or resume the run at ``resume``) and return the run.
 
+    A new run whose training raises before its first checkpoint (its env cannot be made, say)
+    leaves no run directory behind; a resumed run, or one with a checkpoint, is never removed.
+
     :param env_id: a Gymnasium id, e.g. ``"marionnette/TicTacToe-v0"``.
     :param algo: a key of :data:`ALGOS`.
     :param steps: environment steps in all (overrides the YAML's ``n_timesteps``).
@@ -147,8 +151,27 @@ def train(
             "command": shlex.join(sys.argv),
         }
         run.write_config(config)
-    family.learn(run, config, device=device, resume_from=resume_from, progress=progress)
+    try:
+        family.learn(run, config, device=device, resume_from=resume_from, progress=progress)
+    except Exception:
+        if resume is None:
+            _remove_if_unstarted(run, family.CHECKPOINT_EXT)
+        raise
     return run
+
+
+def _remove_if_unstarted(run: Run, ext: str) -> None:
+    """Remove the run directory this call created when ``learn`` failed before its first
+    checkpoint (a clip that cannot be read, a setting the algorithm refuses): a run with
+    nothing to resume from is no run. One with a checkpoint or a model stays, to resume."""
+    if run.checkpoints() or run.model_path(ext).exists():
+        return
+    try:
+        shutil.rmtree(run.path)
+    except OSError as e:  # the error that stopped training matters more than this one
+        logger.warning("could not remove the unstarted run directory %s: %s", run.path, e)
+        return
+    logger.info("removed %s: training stopped before its first checkpoint", run.path)
 
 
 def newest_readable_checkpoint(run: Run, family: AlgorithmFamily, algo: str) -> Checkpoint | None:

@@ -4,9 +4,11 @@ CLIP is a built-in clip (``wave``, ``squat``, ``march``, ``reach``, ``walk``), a
 ``.npz`` or a ``.bvh`` file, or a recording to capture first (a video file, a folder of
 images, ``webcam``): the capture goes through the puppet's pipeline (MediaPipe, One-Euro;
 :func:`marionnette.pipelines.capture.capture`) into ``captures/<name>.npz`` under the runs
-directory. Then SB3 PPO trains ``marionnette/CharacterImitate-v0`` on it with the shipped
-hyperparameters, and the mean per-joint position error (MPJPE) of the trained character is
-printed beside that of the character standing still.
+directory. A ``.bvh`` file is read in ``--units`` (``m``, ``cm``, ``mm``, ``inch``, ``cmu`` or
+metres per unit), or in the unit its body's size tells (printed, and written into the run's
+config as ``env_kwargs.units``). Then SB3 PPO trains ``marionnette/CharacterImitate-v0`` on it
+with the shipped hyperparameters, and the mean per-joint position error (MPJPE) of the trained
+character is printed beside that of the character standing still.
 """
 
 from __future__ import annotations
@@ -32,6 +34,10 @@ def imitate(
     runs_dir: Annotated[Path, typer.Option(help="where the run goes")] = Path("runs"),
     max_frames: Annotated[Optional[int], typer.Option(help="capture at most this many frames")] = None,
     verbose: Annotated[bool, typer.Option("--verbose", help="show MediaPipe's own log lines while capturing")] = False,
+    units: Annotated[
+        Optional[str],
+        typer.Option(help="a .bvh clip's unit: m, cm, mm, inch, cmu or metres per unit (default: told by its size)"),
+    ] = None,
 ) -> None:
     """Capture or convert a motion, then train the character to imitate it (SB3 PPO)."""  # fmt: skip
     import gymnasium as gym
@@ -39,9 +45,24 @@ def imitate(
     from marionnette import agents
     from marionnette.body.clips import CLIPS
     from marionnette.envs.character.imitate import episode_mpjpe, mpjpe
+    from marionnette.errors import MarionnetteError
+    from marionnette.motion import bvh_units
 
+    if units is not None and Path(clip).suffix.lower() != ".bvh":
+        raise MarionnetteError(f"--units {units}: {clip} is no .bvh file (clips, .npz and captures are in metres)")
+    env_kwargs: dict[str, str | float] = {}
     if clip in CLIPS or Path(clip).suffix.lower() in (".npz", ".bvh"):
         reference = clip if clip in CLIPS else str(Path(clip).resolve())
+        if Path(clip).suffix.lower() == ".bvh":
+            found = bvh_units(reference, units)  # once, so the envs (and config.yaml) get it said
+            env_kwargs["units"] = found.name or found.metres
+            told = " (told by its size; --units to choose)" if found.guessed else ""
+            console.print(
+                f"reading {clip} in {found.describe()}: its joints span {found.size:.2f} m{told}",
+                soft_wrap=True,
+                highlight=False,
+                markup=False,
+            )
     else:
         from marionnette.pipelines.capture import capture
         from marionnette.pipelines.puppet import PuppetConfig
@@ -51,11 +72,12 @@ def imitate(
         captured = capture(clip, PuppetConfig(verbose=verbose), max_frames=max_frames)
         reference = str(captured.fill_gaps().save(out).resolve())
         console.print(f"captured motion: [bold]{reference}[/]", soft_wrap=True)
+    overrides = [f"env_kwargs.clip={reference}"] + [f"env_kwargs.{k}={v}" for k, v in env_kwargs.items()]
     with progress_bar("ppo") as update:
         run = agents.train(IMITATE, "ppo", steps=steps, seed=seed, device="cpu", runs_dir=runs_dir,
-                           overrides=[f"env_kwargs.clip={reference}"], progress=update)  # fmt: skip
+                           overrides=overrides, progress=update)  # fmt: skip
     policy = agents.load(run.path)
-    env = gym.make(IMITATE, clip=reference)
+    env = gym.make(IMITATE, clip=reference, **env_kwargs)
     base = env.unwrapped
     standing = base.character.forward_kinematics(base.character.standing_qpos).positions[0]
     still = mpjpe(standing, base.reference.positions)

@@ -8,13 +8,14 @@ one. Every skeleton maps onto :data:`CANONICAL` (16 joints) through a :class:`Jo
 Modules: :mod:`~.skeleton` (Skeleton and the built-in topologies), :mod:`~.mapping`
 (joint maps and their registry), :mod:`~.sequence` (PoseSequence, ``.npz`` files, gaps
 filled), :mod:`~.bvh` (:func:`save_bvh` / :func:`load_bvh`, the one way to BVH, through
-bvhio, imported on first use), :mod:`~.geometry` (the Kabsch fit and rotations, done once).
+bvhio, imported on first use; a file's unit is given or told by the body's size,
+:func:`bvh_units`), :mod:`~.geometry` (the Kabsch fit and rotations, done once).
 
 This package imports nothing of ours but :mod:`marionnette.errors` and :mod:`marionnette.files`,
 and nothing heavy (numpy and scipy; bvhio only when a BVH file is read or written).
 """
 
-from marionnette.motion.bvh import load_bvh, save_bvh
+from marionnette.motion.bvh import UNITS, BvhUnits, bvh_units, load_bvh, save_bvh
 from marionnette.motion.mapping import (
     MEDIAPIPE_TO_CANONICAL,
     NTU_TO_CANONICAL,
@@ -41,12 +42,15 @@ __all__ = [
     "MEDIAPIPE_TO_CANONICAL",
     "NTU_25",
     "NTU_TO_CANONICAL",
+    "UNITS",
+    "BvhUnits",
     "CanonicalJoint",
     "JointMap",
     "MediaPipeJoint",
     "NTUJoint",
     "PoseSequence",
     "Skeleton",
+    "bvh_units",
     "find_mapping",
     "load_bvh",
     "register_mapping",

@@ -210,8 +210,11 @@ class PoseSequence:
             any other file's skeleton is rebuilt from its joints and parents.
         """
         path = Path(path)
-        if path.suffix.lower() == ".bvh":
-            raise MarionnetteError(f"{path} is a BVH file: read it with marionnette.motion.load_bvh")
+        if path.suffix.lower() == ".bvh" or _starts_like_bvh(path):
+            raise MarionnetteError(
+                f"{path} is a BVH file, not a PoseSequence .npz: read it with marionnette.motion.load_bvh "
+                "(units= for its unit)"
+            )
         if not path.is_file():
             raise MarionnetteError(f"{path}: no such file; pass the .npz that PoseSequence.save wrote")
         try:
@@ -312,3 +315,12 @@ class PoseSequence:
             return cls(positions, number("fps"), found, confidence)
         except MarionnetteError as e:
             raise MarionnetteError(f"{path}: {e}") from e
+
+
+def _starts_like_bvh(path: Path) -> bool:
+    """A BVH file under another name: its text begins with ``HIERARCHY`` (an .npz begins ``PK``)."""
+    try:
+        with open(path, "rb") as f:
+            return f.read(64).lstrip().startswith(b"HIERARCHY")
+    except OSError:  # absent or unreadable: load says so in its own words
+        return False

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from marionnette.errors import MarionnetteError
-from marionnette.motion import CANONICAL, MEDIAPIPE_33, PoseSequence, Skeleton
+from marionnette.motion import CANONICAL, MEDIAPIPE_33, PoseSequence, Skeleton, load_bvh, save_bvh
 from marionnette.motion.sequence import FORMAT
 
 
@@ -190,10 +190,13 @@ def test_load_names_the_right_reader_for_other_files(tmp_path):
     with pytest.raises(MarionnetteError) as e:
         PoseSequence.load(tmp_path / "one.npy")
     one_line_naming(e, "one.npy", "single .npy array")
-    (tmp_path / "walk.bvh").write_text("HIERARCHY\n")
-    with pytest.raises(MarionnetteError) as e:
-        PoseSequence.load(tmp_path / "walk.bvh")
-    one_line_naming(e, "walk.bvh", "marionnette.motion.load_bvh")
+    walk = save_bvh(sequence(T=3, skeleton=CANONICAL), tmp_path / "walk.bvh")  # a valid BVH, not a corrupt .npz
+    assert len(load_bvh(walk, units="m")) == 3
+    for path in (walk, walk.rename(tmp_path / "WALK.BVH"), (tmp_path / "WALK.BVH").rename(tmp_path / "walk.npz")):
+        with pytest.raises(MarionnetteError) as e:
+            PoseSequence.load(path)
+        message = one_line_naming(e, path.name, "is a BVH file", "marionnette.motion.load_bvh", "units=")
+        assert "corrupt" not in message and "truncated" not in message, message
     with zipfile.ZipFile(tmp_path / "raw.npz", "w") as z:  # a member that is no .npy file
         z.writestr("positions.npy", b"raw bytes")
     with pytest.raises(MarionnetteError) as e:

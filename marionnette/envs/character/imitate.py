@@ -169,6 +169,9 @@ class CharacterImitateEnv(CharacterEnv):
     |---------------------|-----------|---------------------------------------------------------|
     | ``clip``            | ``wave``  | built-in clip name, ``.npz`` / ``.bvh`` path, or a      |
     |                     |           | ``PoseSequence``                                        |
+    | ``units``           | None      | a ``.bvh`` clip's unit: ``m``, ``cm``, ``mm``, ``inch``, |
+    |                     |           | ``cmu`` or metres per unit; None tells it from the      |
+    |                     |           | body's size (:func:`~marionnette.motion.load_bvh`)      |
     | ``loop``            | False     | replay the clip instead of truncating at its end       |
     | ``action_scale``    | 0.25      | largest PD-target offset, in joint half ranges          |
     | ``stiffness``       | 5.0       | ``kp / gear`` (1/rad)                                   |
@@ -202,6 +205,7 @@ class CharacterImitateEnv(CharacterEnv):
         camera: str = "front",
         width: int = 640,
         height: int = 480,
+        units: str | float | None = None,
     ):
         if len(reward_weights) != 4 or len(reward_scales) != 4:
             raise MarionnetteError(
@@ -226,7 +230,7 @@ class CharacterImitateEnv(CharacterEnv):
         self._half_range = (high - low) / 2
 
         # The reference: qpos, qvel and forward kinematics per frame.
-        self.clip_name, qpos = reference_qpos(clip, 1 / self.dt, self.character)  # at the control rate
+        self.clip_name, qpos = reference_qpos(clip, 1 / self.dt, self.character, units)  # at the control rate
         self.reference_qpos = qpos  # (T, nq)
         # How far a looping clip's root moves each lap (MuJoCo x, y): a travelling clip such
         # as walk goes on from where its last lap ended, as DeepMimic offsets cyclic clips.

@@ -63,6 +63,8 @@ class CharacterReplayEnv(CharacterEnv):
     | argument      | default   | meaning                                                      |
     |---------------|-----------|--------------------------------------------------------------|
     | ``clip``      | ``wave``  | built-in clip name, ``.npz`` / ``.bvh`` path, or a ``PoseSequence`` |
+    | ``units``     | None      | a ``.bvh`` clip's unit: ``m``, ``cm``, ``mm``, ``inch``, ``cmu``  |
+    |               |           | or metres per unit; None tells it from the body's size       |
     | ``fps``       | 30.0      | frames per second (one per step): ``dt = 1 / fps``           |
     | ``loop``      | False     | replay the clip instead of truncating at its end             |
     | ``render_mode`` | None    | ``"rgb_array"`` or None                                      |
@@ -84,10 +86,11 @@ class CharacterReplayEnv(CharacterEnv):
         camera: str = "front",
         width: int = 640,
         height: int = 480,
+        units: str | float | None = None,
     ):
         self.fps = float(fps)  # before the base reads dt
         super().__init__(render_mode, frame_skip=0, camera=camera, width=width, height=height)  # no physics steps
-        self.clip_name, self.qpos = reference_qpos(clip, fps, self.character)  # (T, nq)
+        self.clip_name, self.qpos = reference_qpos(clip, fps, self.character, units)  # (T, nq)
         self.positions = self.character.forward_kinematics(self.qpos, fps=fps).positions  # (T, 16, 3)
         # A looping travelling clip (walk) goes on from where its last lap ended.
         self.stride = reference_stride(clip, fps, self.character)  # (2,) m, MuJoCo x, y

@@ -1,6 +1,8 @@
 """marionnette/CharacterImitate-v0: Gymnasium's contract, reference-state initialisation,
 the imitation reward, stability, clips from files, rendering."""
 
+import logging
+
 import gymnasium as gym
 import mujoco
 import numpy as np
@@ -11,6 +13,7 @@ from marionnette.body import Character
 from marionnette.body.clips import CLIPS, clip, clip_qpos
 from marionnette.envs.character.imitate import CharacterImitateEnv, episode_mpjpe, mpjpe
 from marionnette.errors import MarionnetteError
+from marionnette.motion import UNITS, PoseSequence, save_bvh
 
 ID = "marionnette/CharacterImitate-v0"
 
@@ -203,3 +206,24 @@ def test_a_looping_walk_goes_on_forward_lap_after_lap():
         assert 0.0 < ahead[0] < 0.04 and abs(ahead[1]) < 0.01
     # In place clips do not travel: a lap starts where the last one did.
     assert np.all(gym.make(ID, clip="march", loop=True).unwrapped.stride == 0.0)
+
+
+def test_a_bvh_clip_in_cmu_units_is_read_by_path_with_units_or_without(tmp_path, caplog):
+    squat = clip("squat", fps=30)
+    metres = gym.make(ID, clip=str(squat.save(tmp_path / "squat.npz"))).unwrapped
+    cmu = save_bvh(PoseSequence(squat.positions / UNITS["cmu"], 30.0, squat.skeleton), tmp_path / "squat.bvh")
+    given = gym.make(ID, clip=str(cmu), units="cmu").unwrapped
+    assert given.clip_name == "squat.bvh"
+    assert mpjpe(given.reference.positions, metres.reference.positions) < 1e-3  # metres
+    with caplog.at_level(logging.WARNING, logger="marionnette.motion.bvh"):
+        guessed = gym.make(ID, clip=str(cmu)).unwrapped
+    assert "CMU units" in caplog.text and "units=" in caplog.text
+    assert mpjpe(guessed.reference.positions, metres.reference.positions) < 1e-3
+    # A body no person's size in any unit (7.5 units across): refused without units, read with them.
+    odd = save_bvh(PoseSequence(squat.positions * 5, 30.0, squat.skeleton), tmp_path / "odd.bvh")
+    with pytest.raises(MarionnetteError, match="odd.bvh: cannot tell its units.*pass units="):
+        gym.make(ID, clip=str(odd))
+    read = gym.make(ID, clip=str(odd), units=0.2).unwrapped
+    assert mpjpe(read.reference.positions, metres.reference.positions) < 1e-3
+    with pytest.raises(MarionnetteError, match="units='cm' is a .bvh file's unit and clip 'wave' is no .bvh file"):
+        gym.make(ID, units="cm")

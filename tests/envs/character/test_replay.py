@@ -7,6 +7,7 @@ from gymnasium.utils.env_checker import check_env
 
 from marionnette.body.clips import clip
 from marionnette.errors import MarionnetteError
+from marionnette.motion import UNITS, PoseSequence, save_bvh
 
 ID = "marionnette/CharacterReplay-v0"
 
@@ -61,3 +62,15 @@ def test_a_looping_walk_walks_on():
         assert not (terminated or truncated)
     np.testing.assert_allclose(np.array(seen), truth, atol=1e-4)
     assert env.unwrapped.lap == 2 and info["qpos"][0] > 2.0  # metres forward
+
+
+def test_a_bvh_clip_in_inches_replays_like_the_same_clip_in_metres(tmp_path):
+    reach = clip("reach", fps=30)
+    metres = gym.make(ID, clip=str(reach.save(tmp_path / "reach.npz")), fps=30).unwrapped
+    inches = save_bvh(PoseSequence(reach.positions / UNITS["inch"], 30.0, reach.skeleton), tmp_path / "reach.bvh")
+    for units in ("inch", None):  # given, or told by the body's size
+        env = gym.make(ID, clip=str(inches), fps=30, units=units).unwrapped
+        assert env.clip_name == "reach.bvh" and len(env.positions) == len(metres.positions)
+        assert np.abs(env.positions - metres.positions).max() < 1e-3, units  # metres
+    with pytest.raises(MarionnetteError, match=r"units=0\.01 is a \.bvh file's unit"):
+        gym.make(ID, clip=str(tmp_path / "reach.npz"), units=0.01)
