@@ -10,6 +10,7 @@ import numpy as np
 
 from marionnette.errors import MarionnetteError
 from marionnette.motion import CANONICAL, CanonicalJoint, PoseSequence
+from marionnette.motion.mapping import FOOT_POINTS
 
 MODEL_PATH = Path(__file__).with_name("character.xml")
 
@@ -45,6 +46,12 @@ class Character:
     :attr:`root_orientation_qpos` and :attr:`root_dof`; the addresses :attr:`hinge_qpos`,
     :attr:`hinge_dof` and :meth:`qpos_address`; :meth:`joint_positions`, indexed by
     :class:`~marionnette.motion.CanonicalJoint`.
+
+    Beside the joints, each foot carries three sites named for the
+    :class:`~marionnette.motion.mapping.FootPoint` they stand for (``left_heel``,
+    ``left_toe_base``, ``left_toe_tip``, ...): :attr:`foot_site_ids`,
+    :meth:`foot_positions`. :meth:`floor_clearance` is how far the body's lowest geometry
+    is above the floor.
     """
 
     def __init__(self, model_path: str | Path = MODEL_PATH):
@@ -80,6 +87,11 @@ class Character:
         self.root_orientation_qpos = slice(start + 3, start + 7)
         start = int(root.dofadr[0])
         self.root_dof = slice(start, start + 6)  # qvel: linear (m/s) then angular (rad/s) velocity
+        # Optional parts (an MJCF of one's own may lack them): the foot sites and the floor.
+        sites = [mujoco.mj_name2id(self.model, mujoco.mjtObj.mjOBJ_SITE, p) for p in FOOT_POINTS]
+        self.foot_site_ids = np.array(sites) if min(sites) >= 0 else None  # (6,), FootPoint order
+        self.floor_id = mujoco.mj_name2id(self.model, mujoco.mjtObj.mjOBJ_GEOM, "floor")  # -1: no floor
+        self._body_geoms = np.flatnonzero(self.model.geom_bodyid != 0)  # the character's own geoms
 
     @property
     def mass(self) -> float:
@@ -119,6 +131,42 @@ class Character:
         y up, indexed by :class:`~marionnette.motion.CanonicalJoint`."""
         data = self.data if data is None else data
         return to_motion_frame(data.xpos[self.body_ids]).astype(np.float32)
+
+    def foot_positions(self, data: mujoco.MjData | None = None) -> np.ndarray:
+        """``(6, 3)`` float32: the foot sites of ``data`` (after mj_kinematics), y up, in
+        :class:`~marionnette.motion.mapping.FootPoint` order."""
+        if self.foot_site_ids is None:
+            raise MarionnetteError(
+                f"this character model has no foot sites ({', '.join(FOOT_POINTS)}): add them to its MJCF"
+            )
+        data = self.data if data is None else data
+        return to_motion_frame(data.site_xpos[self.foot_site_ids]).astype(np.float32)
+
+    def floor_clearance(self, data: mujoco.MjData | None = None) -> float:
+        """Metres from the floor to the lowest point of the character's geometry in ``data``
+        (after mj_kinematics): negative when part of the body is below the floor.
+        MuJoCo's signed geom distance (``mj_geomDistance``), so any geom type counts."""
+        if self.floor_id < 0:
+            raise MarionnetteError("this character model has no geom named 'floor' to measure the clearance from")
+        data = self.data if data is None else data
+        fromto = np.zeros(6)
+        return min(
+            mujoco.mj_geomDistance(self.model, data, self.floor_id, int(g), 10.0, fromto) for g in self._body_geoms
+        )
+
+    def foot_kinematics(self, qpos: np.ndarray) -> np.ndarray:
+        """``qpos (T, nq)`` -> ``(T, 6, 3)`` float32 foot sites (y up, FootPoint order), no physics."""
+        qpos = np.asarray(qpos, dtype=np.float64)
+        qpos = qpos[None] if qpos.ndim == 1 else qpos
+        if qpos.ndim != 2 or qpos.shape[1] != self.model.nq:
+            raise MarionnetteError(f"qpos of shape {qpos.shape}: expected (T, {self.model.nq}), one row per frame")
+        data = mujoco.MjData(self.model)
+        out = np.empty((len(qpos), len(FOOT_POINTS), 3), np.float32)
+        for t, q in enumerate(qpos):
+            data.qpos[:] = q
+            mujoco.mj_kinematics(self.model, data)
+            out[t] = self.foot_positions(data)
+        return out
 
     def forward_kinematics(self, qpos: np.ndarray, fps: float = 30.0) -> PoseSequence:
         """``qpos (T, nq)`` -> the canonical PoseSequence of those poses (positions only, no physics)."""

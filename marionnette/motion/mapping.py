@@ -36,10 +36,24 @@ Finding a map (:func:`find_mapping`), in order:
    midpoints of ``*UpLeg`` and of ``*Arm``, head is ``Head`` (averaged with
    ``HeadTop_End`` when the rig has one: BVH heads sit at the skull's base);
 5. otherwise a one-line error that says to register a map.
+
+Feet (:class:`FootMap`, :func:`find_foot_map`)
+    The canonical body stops at the ankles; the ankles' angles need a point of the foot.
+    Beside the joint map, a skeleton may give up to three points per foot
+    (:class:`FootPoint`): the ``heel``, the ``toe_base`` (the ball of the foot, where BVH
+    rigs put their toe joint) and the ``toe_tip``. They are optional, carried next to the
+    canonical joints rather than in them, so ``CANONICAL`` stays the 16 joints everything
+    else reads. Found, in order: a map registered with :func:`register_foot_map`;
+    MediaPipe-33 (``*_heel``, ``*_foot_index`` as the tip); NTU-25 (``foot_*`` as the
+    toe base); joints named like the points (``left_heel``, ``left_toe_base``,
+    ``left_toe_tip``); the BVH names (``LeftToeBase`` or ``LeftToe`` as the toe base,
+    ``LeftToe_End`` as the tip, namespace stripped); a skeleton with none of them has no
+    foot points (every point missing), which is not an error.
 """
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -240,3 +254,123 @@ def _bvh_names_to_canonical(source: Skeleton) -> JointMap | None:
             **{c: {plain[b]: 1.0} for c, b in limbs.items()},
         },
     )
+
+
+# -- feet ---------------------------------------------------------------------------------
+
+
+class FootPoint(enum.IntEnum):
+    """The points of the feet a skeleton may give beside the canonical joints, in the
+    order :meth:`FootMap.apply` returns them."""
+
+    LEFT_HEEL = 0
+    LEFT_TOE_BASE = 1
+    LEFT_TOE_TIP = 2
+    RIGHT_HEEL = 3
+    RIGHT_TOE_BASE = 4
+    RIGHT_TOE_TIP = 5
+
+
+FOOT_POINTS: tuple[str, ...] = tuple(p.name.lower() for p in FootPoint)
+"""The foot points' names (``left_heel``, ``left_toe_base``, ...), in :class:`FootPoint` order."""
+
+
+@dataclass(frozen=True)
+class FootMap:
+    """Which joint of ``source`` is each :class:`FootPoint` (``None``: the source has none).
+
+    :param source: the skeleton poses come in on.
+    :param joints: one entry per foot point, in :class:`FootPoint` order: a joint name of
+        ``source`` or ``None``.
+
+    :meth:`from_dict` builds one from ``{foot point: source joint}``.
+    """
+
+    source: Skeleton
+    joints: tuple[str | None, ...]
+
+    def __post_init__(self) -> None:
+        joints = tuple(None if j is None else str(j) for j in self.joints)
+        object.__setattr__(self, "joints", joints)
+        if len(joints) != len(FOOT_POINTS):
+            raise MarionnetteError(
+                f"foot map of {self.source.name!r} has {len(joints)} entries: give one per foot point "
+                f"({', '.join(FOOT_POINTS)}), None where the skeleton has none"
+            )
+        for name in joints:
+            if name is not None:
+                self.source.index(name)  # a one-line error with close names when unknown
+
+    @classmethod
+    def from_dict(cls, source: Skeleton, points: Mapping[str, str]) -> FootMap:
+        """``points[foot point] = source joint``; foot points not given are missing."""
+        extra = [p for p in points if p not in FOOT_POINTS]
+        if extra:
+            raise MarionnetteError(
+                f"foot map of {source.name!r}: {', '.join(map(repr, extra))} are not foot points "
+                f"({', '.join(FOOT_POINTS)})"
+            )
+        return cls(source, tuple(points.get(p) for p in FOOT_POINTS))
+
+    @property
+    def empty(self) -> bool:
+        """The source gives no foot point."""
+        return all(j is None for j in self.joints)
+
+    def apply(self, positions: np.ndarray, confidence: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(T, Js, 3), (T, Js)`` on the source -> ``(T, 6, 3), (T, 6)`` foot points; a point
+        the source lacks is NaN with confidence 0."""
+        T = positions.shape[0]
+        out = np.full((T, len(FOOT_POINTS), 3), np.nan, dtype=np.float32)  # (T, 6, 3)
+        conf = np.zeros((T, len(FOOT_POINTS)), dtype=np.float32)  # (T, 6)
+        for k, name in enumerate(self.joints):
+            if name is not None:
+                j = self.source.index(name)
+                out[:, k], conf[:, k] = positions[:, j], confidence[:, j]
+        return out, conf
+
+
+_FOOT_REGISTRY: dict[Skeleton, FootMap] = {}  # source -> foot map; the built-ins below
+
+
+def register_foot_map(feet: FootMap) -> FootMap:
+    """Make ``feet`` the one :func:`find_foot_map` returns for its skeleton; returns it."""
+    _FOOT_REGISTRY[feet.source] = feet
+    return feet
+
+
+# BVH names of the foot points (lower case, namespace stripped), most usual first.
+_BVH_FEET = {"toe_base": ("{side}toebase", "{side}toe"), "toe_tip": ("{side}toe_end", "{side}toebase_end")}
+
+
+def find_foot_map(source: Skeleton) -> FootMap:
+    """The foot points of ``source`` (rules in this module's docstring); a map with every
+    point missing when it has none."""
+    if source in _FOOT_REGISTRY:
+        return _FOOT_REGISTRY[source]
+    named = {p: p for p in FOOT_POINTS if p in source}
+    plain: dict[str, str] = {}
+    for name in source.joints:
+        plain.setdefault(name.rsplit(":", 1)[-1].lower(), name)
+    for side in ("left", "right"):
+        for part, candidates in _BVH_FEET.items():
+            point = f"{side}_{part}"
+            found = next((plain[c.format(side=side)] for c in candidates if c.format(side=side) in plain), None)
+            if point not in named and found is not None:
+                named[point] = found
+    return FootMap.from_dict(source, named)
+
+
+MEDIAPIPE_FEET = register_foot_map(
+    FootMap.from_dict(
+        MEDIAPIPE_33,
+        {
+            f"{side}_{part}": f"{side}_{mp}"
+            for side in ("left", "right")
+            for part, mp in (("heel", "heel"), ("toe_tip", "foot_index"))
+        },
+    )
+)
+NTU_FEET = register_foot_map(
+    FootMap.from_dict(NTU_25, {f"{side}_toe_base": f"foot_{side}" for side in ("left", "right")})
+)

@@ -12,6 +12,7 @@ from marionnette.motion import (
     find_mapping,
     register_mapping,
 )
+from marionnette.motion.mapping import FOOT_POINTS, FootMap, FootPoint, find_foot_map, register_foot_map
 
 
 def random_sequence(skeleton, T=5, seed=0):
@@ -125,3 +126,57 @@ def test_a_bad_joint_map_says_what_is_wrong(weights, says):
     assert "\n" not in str(e.value) and says in str(e.value)
     with pytest.raises(MarionnetteError, match="no entry for"):
         JointMap.from_dict(MEDIAPIPE_33, CANONICAL, {"pelvis": {"left_hip": 1.0}})
+
+
+# -- foot points --------------------------------------------------------------------------
+
+
+def test_foot_points_are_found_on_mediapipe_ntu_and_bvh_rigs():
+    cases = {
+        MEDIAPIPE_33: {"left_heel": "left_heel", "left_toe_tip": "left_foot_index", "right_heel": "right_heel",
+                       "right_toe_tip": "right_foot_index"},
+        NTU_25: {"left_toe_base": "foot_left", "right_toe_base": "foot_right"},
+    }  # fmt: skip
+    cmu = ["Hips", "LeftUpLeg", "LeftLeg", "LeftFoot", "LeftToeBase", "RightUpLeg", "RightLeg", "RightFoot",
+           "RightToeBase"]  # fmt: skip
+    cmu_parents = (-1, 0, 1, 2, 3, 0, 5, 6, 7)
+    cases[Skeleton("cmu", tuple(cmu), cmu_parents)] = {"left_toe_base": "LeftToeBase", "right_toe_base": "RightToeBase"}
+    mixamo = [f"mixamorig:{n}" for n in (*cmu, "LeftToe_End", "RightToe_End")]
+    cases[Skeleton("mixamo", tuple(mixamo), (*cmu_parents, 4, 8))] = {
+        "left_toe_base": "mixamorig:LeftToeBase",
+        "right_toe_base": "mixamorig:RightToeBase",
+        "left_toe_tip": "mixamorig:LeftToe_End",
+        "right_toe_tip": "mixamorig:RightToe_End",
+    }
+    lafan = Skeleton("lafan", ("Hips", "LeftFoot", "LeftToe"), (-1, 0, 1))  # LAFAN1 names its toe base LeftToe
+    cases[lafan] = {"left_toe_base": "LeftToe"}
+    for skeleton, expected in cases.items():
+        found = find_foot_map(skeleton)
+        assert dict(zip(FOOT_POINTS, found.joints, strict=True)) == {p: expected.get(p) for p in FOOT_POINTS}
+    assert find_foot_map(CANONICAL).empty
+
+
+def test_foot_points_come_out_in_order_missing_ones_nan_with_no_confidence():
+    src = random_sequence(MEDIAPIPE_33)
+    feet, confidence = find_foot_map(MEDIAPIPE_33).apply(src.positions, src.confidence)  # (5, 6, 3), (5, 6)
+    assert feet.shape == (5, 6, 3) and confidence.shape == (5, 6)
+    heel, tip = FootPoint.RIGHT_HEEL, FootPoint.RIGHT_TOE_TIP
+    np.testing.assert_array_equal(feet[:, heel], at(src, "right_heel")[0])
+    np.testing.assert_array_equal(confidence[:, tip], at(src, "right_foot_index")[1])
+    base = [FootPoint.LEFT_TOE_BASE, FootPoint.RIGHT_TOE_BASE]  # MediaPipe has none
+    assert np.isnan(feet[:, base]).all() and (confidence[:, base] == 0).all()
+
+
+def test_a_registered_foot_map_is_used_and_a_bad_one_is_one_line():
+    rig = Skeleton("feet_rig", ("root", "heel_l", "toe_l"), (-1, 0, 0))
+    assert find_foot_map(rig).empty
+    register_foot_map(FootMap.from_dict(rig, {"left_heel": "heel_l", "left_toe_tip": "toe_l"}))
+    assert find_foot_map(rig).joints[FootPoint.LEFT_TOE_TIP] == "toe_l"
+    for call, says in [
+        (lambda: FootMap.from_dict(rig, {"left_toe": "toe_l"}), "not foot points"),
+        (lambda: FootMap.from_dict(rig, {"left_heel": "heel"}), "did you mean"),
+        (lambda: FootMap(rig, ("heel_l",)), "one per foot point"),
+    ]:
+        with pytest.raises(MarionnetteError) as e:
+            call()
+        assert "\n" not in str(e.value) and says in str(e.value)

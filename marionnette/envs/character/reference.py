@@ -44,7 +44,7 @@ def reference_qpos(
     seq = seq.resample(fps)
     if len(seq) < 2:
         raise MarionnetteError(f"clip {name!r} lasts {seq.duration:g} s: a reference needs at least 2 frames")
-    return name, Retargeter(character, ground=True, scale=True).solve(seq)
+    return name, Retargeter(character, ground="auto", scale=True).solve(seq)
 
 
 def reference_stride(clip: str | os.PathLike | PoseSequence, fps: float, character: Character) -> np.ndarray:
