@@ -16,7 +16,9 @@ read back by ``load_bvh`` with no unit given, and retargeted the way
   the floor (heel strikes, toe-offs), and rising onto the toes (ankles 35-45 degrees,
   toes down) and back;
 - inch file, CMU units: the jump written in inches and in CMU's units (0.056444 m each):
-  the loader's answer is shown; once it reads them, the rows are the jump's.
+  the loader column gives what the ``--before`` loader made of the file (read as
+  centimetres, 0.61 m across; refused) beside this tree's; the other columns are the jump's
+  once the file is read.
 
 Before: the retargeter of git revision ``--before`` (the tree this issue started from),
 called as reference.py called it then (``ground=True``: each frame's lowest ankle on the
@@ -180,6 +182,38 @@ def measure(character: Character, truth: np.ndarray, rig: PoseSequence, solved: 
     }
 
 
+def before_loader(revision: str):
+    """``load_bvh`` of ``marionnette/motion/bvh.py`` at git ``revision``, or None."""
+    module = _module_at(revision, "marionnette/motion/bvh.py", "bvh_before")
+    return None if module is None else module.load_bvh
+
+
+def loader_answer(load, seq: PoseSequence, folder: Path, name: str, metres_per_unit: float) -> str:
+    """What ``load`` makes of ``seq`` written in the given unit: how tall it reads, or its refusal."""
+    path = folder / f"{name}.bvh"
+    save_bvh(PoseSequence(seq.positions / metres_per_unit, seq.fps, seq.skeleton), path)
+    try:
+        read = load(path)
+    except MarionnetteError as e:
+        return "refused (" + str(e).replace(str(path), path.name).split(";")[0].split("(")[-1].rstrip(")") + ")"
+    return f"spans {np.ptp(read.positions[0], axis=0).max():.2f} m"
+
+
+def _module_at(revision: str, file: str, name: str):
+    """The module ``file`` as it was at git ``revision``, imported under ``name``, or None."""
+    try:
+        source = subprocess.run(["git", "show", f"{revision}:{file}"], cwd=ROOT, capture_output=True, check=True)
+    except (subprocess.CalledProcessError, FileNotFoundError):
+        return None
+    path = Path(tempfile.mkdtemp()) / f"{name}.py"
+    path.write_bytes(source.stdout)
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
 def before_retargeter(revision: str):
     """The ``Retargeter`` class of ``marionnette/body/retarget.py`` at git ``revision``, or None."""
     try:
@@ -205,6 +239,7 @@ def main() -> None:
     console.print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores")
     character = Character()
     old = before_retargeter(args.before)
+    old_load = before_loader(args.before)
     if old is None:
         console.print(f"[yellow]git revision {args.before!r} not found: no 'before' columns[/]")
 
@@ -236,12 +271,15 @@ def main() -> None:
                 table.add_row(name, loaded, *[""] * 8)
                 continue
             extent = np.ptp(loaded.positions[0], axis=0).max()
+            reader = f"read, spans {extent:.2f} m"
+            if unit != 1.0 and old_load is not None:  # what the loader made of the file before
+                reader = f"{loader_answer(old_load, rig, Path(folder), f'old{k}', unit)} → {reader}"
             after = measure(character, truth, rig, Retargeter(character, ground="auto", scale=True).solve(loaded))
             before = (
                 measure(character, truth, rig, old(character, ground=True, scale=True).solve(loaded)) if old else {}
             )
             cells = [c for key in ("wrist", "ankle", "jump", "floor") for c in (before.get(key, "-"), after[key])]
-            table.add_row(name, f"read, spans {extent:.2f} m", *cells)
+            table.add_row(name, reader, *cells)
     console.print(table)
 
 
