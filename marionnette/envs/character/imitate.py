@@ -53,8 +53,11 @@ class CharacterImitateEnv(CharacterEnv):
     ``march``, ``reach``, ``walk``), or any :class:`~marionnette.motion.PoseSequence` (an ``.npz``
     written by ``PoseSequence.save``, a ``.bvh``, or the object itself), resampled to the
     control rate (50 fps) and retargeted onto the character by
-    :class:`marionnette.body.Retargeter` (``ground=True``: the lowest ankle on the floor;
-    ``scale=True``: to the character's limb lengths). Built-in clips use their keyframed
+    :class:`marionnette.body.Retargeter` (``ground="auto"``: a clip whose pelvis moves
+    keeps its vertical motion over one floor found from the whole clip, jumps included,
+    and a hip-centred capture is grounded frame by frame; a file's toe or foot joints set
+    the ankles, and the body stays off the floor; ``scale=True``: to the character's limb
+    lengths). Built-in clips use their keyframed
     ``qpos`` as they are. The *reference* is that ``qpos`` per frame (``T`` frames), its
     velocities by central finite differences, and its forward kinematics
     (:attr:`reference`, a canonical ``PoseSequence``): every error below is measured
