@@ -14,7 +14,7 @@ import os
 from marionnette.errors import MarionnetteError
 from marionnette.motion import PoseSequence
 from marionnette.perception.pose import FrameSource, open_source
-from marionnette.pipelines.puppet import Puppet, PuppetConfig, sequence_of
+from marionnette.pipelines.puppet import Puppet, PuppetConfig, for_source, sequence_of
 
 
 def capture(
@@ -23,15 +23,17 @@ def capture(
     """The canonical motion in ``source``, at its frame rate.
 
     :param source: a spec for :func:`~marionnette.perception.pose.open_source` (a video
-        file, a folder of images, ``webcam``) or a source.
+        file, a folder of images, ``webcam``) or a source. A recording: a folder named by a
+        spec holds the frames of one video (tracked, filtered); a source object that says
+        ``still_images`` is captured image by image.
     :param config: the pipeline's settings (:class:`~marionnette.pipelines.puppet.PuppetConfig`).
     :param max_frames: capture at most this many frames.
     :raises MarionnetteError: the source gives no frames.
     :returns: frame ``t`` is the source's frame ``t``; a joint not seen there has
         confidence 0 and a NaN position.
     """
-    frames = source if isinstance(source, FrameSource) else open_source(source)
-    with Puppet(config, fps=frames.fps, render=False) as puppet:
+    frames = source if isinstance(source, FrameSource) else open_source(source, video_frames=True)
+    with Puppet(for_source(config, frames), fps=frames.fps, render=False) as puppet:
         steps = list(puppet.stream(frames, max_frames))
     if not steps:
         raise MarionnetteError(f"source {str(source)!r} gave no frames")

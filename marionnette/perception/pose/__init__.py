@@ -12,6 +12,10 @@ captures stack into a sequence on ``MEDIAPIPE_33`` that the One-Euro filter
         captures = [capture.process(image, t) for t, image in source]
     seq = filter_sequence(to_sequence(captures, source.fps))   # metres, y up, hip-centred
 
+A folder of unrelated photos is captured photo by photo
+(``CaptureConfig(static_image_mode=holds_still_images(source))``); in a stream the capture
+keeps to the person it first found (``CaptureConfig.keep_person``).
+
 OpenCV, MediaPipe and the ``OneEuroFilter`` package (``marionnette[pose]``) are imported
 on first use (:mod:`~.backend`), so importing this package costs only numpy and
 :mod:`marionnette.motion` (numpy, scipy). MediaPipe's native log lines stay off stderr
@@ -19,11 +23,13 @@ unless ``CaptureConfig(verbose=True)`` (:mod:`~.quiet`).
 """
 
 from marionnette.perception.pose.capture import (
+    MAX_REACH,
     POSE_CONNECTIONS,
     WORLD_FROM_MEDIAPIPE,
     Capture,
     CaptureConfig,
     PoseCapture,
+    Torso,
     draw_pose,
     to_sequence,
 )
@@ -36,10 +42,13 @@ from marionnette.perception.pose.sources import (
     ImageFolder,
     VideoFile,
     Webcam,
+    holds_still_images,
+    letterbox,
     open_source,
 )
 
 __all__ = [
+    "MAX_REACH",
     "POSE_CONNECTIONS",
     "WORLD_FROM_MEDIAPIPE",
     "Capture",
@@ -51,10 +60,13 @@ __all__ = [
     "OneEuro",
     "OneEuroConfig",
     "PoseCapture",
+    "Torso",
     "VideoFile",
     "Webcam",
     "draw_pose",
     "filter_sequence",
+    "holds_still_images",
+    "letterbox",
     "open_source",
     "quiet_stderr",
     "to_sequence",

@@ -2,16 +2,25 @@
 
 A source is anything with an ``fps`` and an ``__iter__`` yielding :class:`Frame`\\ s,
 ``(timestamp_s, image)`` with ``image`` an RGB ``(H, W, 3)`` uint8 array: the
-:class:`FrameSource` protocol. The built-in ones:
+:class:`FrameSource` protocol. A source may also say ``still_images = True``: its images
+are unrelated photos, not the frames of one stream, so pose capture detects afresh in each
+and nothing (a filter's state, a previous pose) carries from one to the next
+(:func:`holds_still_images`). The built-in ones:
 
-====================  ==========================================  ========================
-source                timestamps                                  spec for open_source
-====================  ==========================================  ========================
-:class:`Webcam`       seconds since the first frame (wall clock)  ``webcam``, ``webcam:1``
-:class:`VideoFile`    ``i / fps`` (the container's frame rate)    ``clip.mp4``
-:class:`ImageFolder`  ``i / fps`` (``fps`` given, 30 by default)  ``frames/``
-:class:`Frames`       ``i / fps``                                 (built in code)
-====================  ==========================================  ========================
+====================  ==========================================  ========================  ==============
+source                timestamps                                  spec for open_source      still images
+====================  ==========================================  ========================  ==============
+:class:`Webcam`       seconds since the first frame (wall clock)  ``webcam``, ``webcam:1``  no
+:class:`VideoFile`    ``i / fps`` (the container's frame rate)    ``clip.mp4``              no
+:class:`ImageFolder`  ``i / fps`` (``fps`` given, 30 by default)  ``photos/``               yes, by default
+:class:`Frames`       ``i / fps``                                 (built in code)           if told
+====================  ==========================================  ========================  ==============
+
+A folder's images may differ in size. As still images each keeps its own size (the
+puppet's view letterboxes them, :func:`letterbox`); as the frames of one video
+(``ImageFolder(path, still_images=False)``, ``open_source(path, video_frames=True)``) every
+image is letterboxed to the first one's size, since tracking follows a person across one
+image geometry.
 
 :class:`Frames` wraps any iterable of images, which is how another layer plugs in a
 renderer, e.g. the MuJoCo character's virtual camera: ``Frames(render() for _ in
@@ -60,6 +69,33 @@ class FrameSource(Protocol):
     def __iter__(self) -> Iterator[Frame]: ...
 
 
+def holds_still_images(source: object) -> bool:
+    """Whether ``source`` says its images are unrelated photos (``still_images = True``);
+    a source that does not say is a stream (a webcam, a video, a renderer)."""
+    return bool(getattr(source, "still_images", False))
+
+
+def letterbox(image: np.ndarray, size: tuple[int, int], fill: int = 0) -> np.ndarray:
+    """``image`` scaled to fit inside ``size`` = (H, W), aspect kept, centred and padded with ``fill``.
+
+    :param image: ``(h, w, 3)`` uint8.
+    :returns: ``(H, W, 3)`` uint8; ``image`` itself when it is that size already.
+    """
+    H, W = int(size[0]), int(size[1])
+    h, w = image.shape[:2]
+    if (h, w) == (H, W):
+        return image
+    cv2 = import_cv2()
+    scale = min(H / h, W / w)
+    nh, nw = max(1, min(H, round(h * scale))), max(1, min(W, round(w * scale)))
+    shrink = scale < 1
+    scaled = cv2.resize(image, (nw, nh), interpolation=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR)
+    top, left = (H - nh) // 2, (W - nw) // 2
+    out = np.full((H, W, image.shape[2]), fill, dtype=image.dtype)  # (H, W, 3)
+    out[top : top + nh, left : left + nw] = scaled
+    return out
+
+
 def _rgb(bgr: np.ndarray) -> np.ndarray:
     cv2 = import_cv2()
     return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)  # (H, W, 3) uint8, contiguous
@@ -77,6 +113,8 @@ class Webcam:
     on the wall clock since the first frame. :meth:`close` (or ``with Webcam() as cam``)
     releases the device.
     """
+
+    still_images = False  # a stream: pose capture tracks the person from frame to frame
 
     def __init__(self, index: int = 0, width: int = 640, height: int = 480) -> None:
         cv2 = import_cv2()
@@ -134,6 +172,8 @@ class VideoFile:
     reads the file again from the start.
     """
 
+    still_images = False  # a stream: pose capture tracks the person from frame to frame
+
     def __init__(self, path: str | os.PathLike) -> None:
         cv2 = import_cv2()
         self.path = Path(path)
@@ -182,12 +222,15 @@ class ImageFolder:
     :param path: the folder; files with a suffix in :data:`IMAGE_SUFFIXES` are read, any
         other file is ignored. A missing folder or one with no image raises here.
     :param fps: the rate the images were taken at: frame ``i`` has timestamp ``i / fps``.
+    :param still_images: ``True`` (the default): unrelated photos, each captured on its
+        own and yielded at its own size. ``False``: the frames of one video, tracked from
+        one to the next and letterboxed (:func:`letterbox`) to the first image's size.
 
     Images may differ in size. One that does not decode raises a one-line error naming it
     when it is reached.
     """
 
-    def __init__(self, path: str | os.PathLike, fps: float = DEFAULT_FPS) -> None:
+    def __init__(self, path: str | os.PathLike, fps: float = DEFAULT_FPS, still_images: bool = True) -> None:
         self.path = Path(path)
         if not self.path.is_dir():
             raise MarionnetteError(f"{self.path}: no such folder; give a folder of images (.png, .jpg, ...)")
@@ -202,20 +245,27 @@ class ImageFolder:
         if not np.isfinite(fps) or fps <= 0:
             raise MarionnetteError(f"ImageFolder fps is {fps!r}: give the positive rate the images were taken at")
         self.fps = fps
+        self.still_images = bool(still_images)
 
     def __repr__(self) -> str:
-        return f"ImageFolder({str(self.path)!r}, {len(self.files)} images at {self.fps:g} fps)"
+        kind = "still images" if self.still_images else "video frames"
+        return f"ImageFolder({str(self.path)!r}, {len(self.files)} {kind} at {self.fps:g} fps)"
 
     def __len__(self) -> int:
         return len(self.files)
 
     def __iter__(self) -> Iterator[Frame]:
         cv2 = import_cv2()
+        size = None  # (H, W) of the first image: video frames are letterboxed to it
         for i, file in enumerate(self.files):
             bgr = cv2.imread(str(file), cv2.IMREAD_COLOR)  # (H, W, 3) BGR; grey and RGBA come out as 3 channels
             if bgr is None:
                 raise MarionnetteError(f"{file}: not a readable image; remove it from {self.path} or re-export it")
-            yield Frame(i / self.fps, _rgb(bgr))
+            image = _rgb(bgr)
+            if not self.still_images:
+                size = image.shape[:2] if size is None else size
+                image = letterbox(image, size)
+            yield Frame(i / self.fps, image)
 
 
 class Frames:
@@ -224,13 +274,14 @@ class Frames:
     :param images: ``(H, W, 3)`` uint8 RGB arrays (a list, or a generator that renders
         them, such as the body's virtual camera). A generator can be iterated only once.
     :param fps: the rate the images stand for.
+    :param still_images: the images are unrelated photos, not a stream (see the module docstring).
     """
 
-    def __init__(self, images: Iterable[np.ndarray], fps: float = DEFAULT_FPS) -> None:
+    def __init__(self, images: Iterable[np.ndarray], fps: float = DEFAULT_FPS, still_images: bool = False) -> None:
         fps = float(fps)
         if not np.isfinite(fps) or fps <= 0:
             raise MarionnetteError(f"Frames fps is {fps!r}: give the positive rate the images stand for")
-        self.images, self.fps = images, fps
+        self.images, self.fps, self.still_images = images, fps, bool(still_images)
 
     def __repr__(self) -> str:
         return f"Frames(at {self.fps:g} fps)"
@@ -240,11 +291,12 @@ class Frames:
             yield Frame(i / self.fps, image)
 
 
-def open_source(spec: str | os.PathLike) -> FrameSource:
+def open_source(spec: str | os.PathLike, video_frames: bool = False) -> FrameSource:
     """The source a command-line spec names.
 
     ``"webcam"`` is camera 0 and ``"webcam:N"`` camera ``N`` (:class:`Webcam`); a folder
-    is an :class:`ImageFolder` at 30 fps; any other path a :class:`VideoFile`.
+    is an :class:`ImageFolder` at 30 fps, of still images unless ``video_frames`` (the
+    frames of one video, tracked); any other path a :class:`VideoFile`.
     """
     text = os.fspath(spec)
     if text == "webcam" or text.startswith("webcam:"):
@@ -254,7 +306,7 @@ def open_source(spec: str | os.PathLike) -> FrameSource:
         return Webcam(int(index))
     path = Path(text)
     if path.is_dir():
-        return ImageFolder(path)
+        return ImageFolder(path, still_images=not video_frames)
     if not path.exists():
         raise MarionnetteError(
             f"source {text!r}: no such file or folder; give a video file, a folder of images, webcam or webcam:N"

@@ -1,13 +1,17 @@
 """MediaPipe Pose on real photographs that scikit-image ships (no download, no network).
 
 ``skimage.data.astronaut()`` is a 512x512 RGB portrait of Eileen Collins, upper body,
-facing the camera: her left (MediaPipe's ``LEFT_*``) is on the image's right.
+facing the camera: her left (MediaPipe's ``LEFT_*``) is on the image's right. Keeping the
+person followed is tested on two of the character's renders pasted into one image.
 """
 
+import cv2
+import mujoco
 import numpy as np
 import pytest
 import skimage.data
 
+from marionnette.body import BodyCamera, Character, clip_qpos
 from marionnette.errors import MarionnetteError
 from marionnette.motion import CANONICAL, MEDIAPIPE_33, CanonicalJoint, MediaPipeJoint
 from marionnette.perception.pose import (
@@ -123,9 +127,14 @@ def test_bad_image_is_one_line(astronaut):
 
 
 def test_config_is_checked():
-    with pytest.raises(MarionnetteError) as e:
-        CaptureConfig(min_detection_confidence=1.5)
-    one_line_naming(e, "min_detection_confidence", "1.5")
+    for config, says in [
+        (dict(min_detection_confidence=1.5), "min_detection_confidence"),
+        (dict(max_jump=0.0), "max_jump"),
+        (dict(forget_after=-1.0), "forget_after"),
+    ]:
+        with pytest.raises(MarionnetteError) as e:
+            CaptureConfig(**config)
+        one_line_naming(e, says, next(iter(config.values())))
 
 
 def test_missing_model_file_says_where_it_belongs(monkeypatch):
@@ -161,3 +170,83 @@ def test_draw_pose_marks_the_landmarks_and_leaves_the_input(astronaut, still):
     assert (half[y, x] != astronaut[::2, ::2][y, x]).any()
     np.testing.assert_array_equal(draw_pose(astronaut, nobody), astronaut)
     assert isinstance(Capture.missing(0.0, (10, 10)), Capture)
+
+
+# -- keeping the person followed ------------------------------------------------------------------
+
+
+def cutout(character, qpos):
+    """The character rendered by its front camera in pose ``qpos``: the image and the mask of
+    its own pixels (the floor and sky left out)."""
+    data = mujoco.MjData(character.model)
+    data.qpos[:] = qpos
+    mujoco.mj_forward(character.model, data)
+    with BodyCamera(character.model, "front", 640, 480) as camera:
+        geom = camera.segmentation(data)  # (480, 640) geom id, -1 for none
+        return camera.render(data), (geom >= 0) & (character.model.geom_bodyid[np.maximum(geom, 0)] > 0)
+
+
+def scene(*people):
+    """A 640x480 grey image with each ``(image, mask, dx, scale)`` pasted in turn (later ones in
+    front): the cut-out scaled about the feet and moved ``dx`` pixels right of the centre."""
+    out = np.full((480, 640, 3), 120, np.uint8)
+    for image, mask, dx, scale in people:
+        about = np.float32([[scale, 0, dx + 320 * (1 - scale)], [0, scale, 390 * (1 - scale)]])  # (2, 3): feet fixed
+        shown = cv2.warpAffine(mask.astype(np.uint8), about, (640, 480), flags=cv2.INTER_NEAREST) > 0  # (480, 640)
+        out[shown] = cv2.warpAffine(image, about, (640, 480))[shown]
+    return out
+
+
+@pytest.fixture(scope="module")
+def two_people():
+    """The character standing (the person followed, A) and waving (someone else, B)."""
+    character = Character()
+    waving = clip_qpos("wave", fps=30, character=character)[40]  # the right arm up
+    return cutout(character, character.standing_qpos), cutout(character, waving)
+
+
+def torso_x(capture):
+    return float(capture.pixels[[11, 12, 23, 24], 0].mean())  # the shoulders' and hips' mean, pixels
+
+
+def track(frames, **config):
+    with PoseCapture(CaptureConfig(**config)) as capture:
+        return [capture.process(image, t / 30) for t, image in enumerate(frames)]
+
+
+def test_when_the_person_leaves_someone_else_is_not_followed(two_people):
+    """A stands at x = 140 for 4 frames, leaves while B stands at x = 500, then comes back
+    beside B. MediaPipe alone (``keep_person=False``) loses A, takes B, and stays on B once A
+    is back (measured); kept to A, the frames with B only are no person (marked
+    ``other_person``) and A is found again when back; B only once A is forgotten."""
+    (a, a_mask), (b, b_mask) = two_people
+    frames = [scene((a, a_mask, -180, 1.0))] * 4 + [scene((b, b_mask, 180, 1.0))] * 4
+    frames += [scene((b, b_mask, 180, 1.0), (a, a_mask, -180, 1.0))] * 4
+    alone = track(frames, keep_person=False)
+    assert all(c.found for c in alone[5:]) and all(torso_x(c) > 400 for c in alone[5:])  # the switch, and no way back
+    kept = track(frames)
+    assert all(c.found and abs(torso_x(c) - 140) < 20 for c in kept[:4])
+    assert not any(c.found for c in kept[4:8]) and all(c.other_person for c in kept[5:8])
+    assert (np.stack([c.visibility for c in kept[4:8]]) == 0).all()
+    assert all(c.found and abs(torso_x(c) - 140) < 20 for c in kept[8:])  # back on A, beside B
+    forgetful = track(frames[:8], forget_after=0.05)  # A forgotten 2 frames after they were last seen
+    assert all(c.found and torso_x(c) > 400 for c in forgetful[6:])
+
+
+def test_someone_walking_in_front_is_not_followed(two_people):
+    """B, nearer the camera (1.25x), walks from the right across A and on to the left. MediaPipe
+    alone follows B through 4 of the frames (measured); kept to A, a frame is either A or no person."""
+    (a, a_mask), (b, b_mask) = two_people
+    frames = [scene((a, a_mask, -120, 1.0))] * 3
+    frames += [scene((a, a_mask, -120, 1.0), (b, b_mask, 250 - 50 * k, 1.25)) for k in range(16)]
+    alone = track(frames, keep_person=False)
+    assert sum(c.found and abs(torso_x(c) - 200) > 20 for c in alone) >= 2  # the test can tell a switch
+    kept = track(frames)
+    assert all(abs(torso_x(c) - 200) < 20 for c in kept if c.found)
+    assert all(c.found for c in kept[:10]) and all(c.found for c in kept[-3:])  # before B reaches A, after B passed
+
+
+def test_still_images_do_not_keep_anyone(two_people):
+    (a, a_mask), (b, b_mask) = two_people
+    captures = track([scene((a, a_mask, -180, 1.0)), scene((b, b_mask, 180, 1.0))], static_image_mode=True)
+    assert [c.found for c in captures] == [True, True] and torso_x(captures[1]) > 400

@@ -1,9 +1,20 @@
+import cv2
 import imageio.v2 as imageio
 import numpy as np
 import pytest
+import skimage.data
 
 from marionnette.errors import MarionnetteError
-from marionnette.perception.pose import Frames, FrameSource, ImageFolder, VideoFile, Webcam, open_source
+from marionnette.perception.pose import (
+    Frames,
+    FrameSource,
+    ImageFolder,
+    VideoFile,
+    Webcam,
+    holds_still_images,
+    letterbox,
+    open_source,
+)
 
 
 def one_line_naming(error, *names):
@@ -123,3 +134,55 @@ def test_frames_wraps_an_iterable():
     frames = list(source)
     assert [f.timestamp for f in frames] == pytest.approx([0.0, 0.05, 0.1, 0.15])
     assert frames[3].image[0, 0, 0] == 60
+
+
+# -- sizes, still images ------------------------------------------------------------------------
+
+
+def test_letterbox_keeps_the_aspect_and_pads_around_it():
+    image = np.zeros((100, 200, 3), np.uint8)
+    image[..., 0] = 200  # a red 2:1 picture
+    boxed = letterbox(image, (240, 320))  # a 4:3 frame: the picture spans its width, bands above and below
+    assert boxed.shape == (240, 320, 3) and boxed.dtype == np.uint8
+    np.testing.assert_array_equal(boxed[:40], 0)  # 240 - 160 = 80 rows of padding, half on top
+    np.testing.assert_array_equal(boxed[200:], 0)
+    np.testing.assert_array_equal(boxed[40:200, :, 0], 200)  # the picture, scaled 1.6x, whole and unstretched
+    tall = letterbox(image.transpose(1, 0, 2), (240, 320))  # 1:2 into 4:3: bands left and right
+    assert (tall[:, :100] == 0).all() and (tall[:, 220:] == 0).all() and (tall[:, 100:220, 0] == 200).all()
+    assert letterbox(image, (100, 200)) is image  # already that size: untouched
+
+
+@pytest.fixture
+def photos(tmp_path):
+    """Three photographs scikit-image ships, each of its own size, as a folder."""
+    shots = {"1.png": skimage.data.astronaut(), "2.jpg": skimage.data.coffee(), "3.png": skimage.data.chelsea()}
+    for name, image in shots.items():
+        imageio.imwrite(tmp_path / name, image)
+    return tmp_path, [image.shape for image in shots.values()]  # (512, 512), (400, 600), (300, 451)
+
+
+def test_a_folder_is_still_images_each_at_its_own_size(photos):
+    folder, shapes = photos
+    source = ImageFolder(folder)
+    assert source.still_images and holds_still_images(source)
+    assert [image.shape for _, image in source] == shapes
+
+
+def test_a_folder_of_video_frames_is_letterboxed_to_the_first(photos):
+    folder, _ = photos
+    source = ImageFolder(folder, still_images=False)
+    assert not holds_still_images(source) and "video frames" in repr(source)
+    frames = [image for _, image in source]
+    assert {image.shape for image in frames} == {(512, 512, 3)}
+    coffee = frames[1]  # 400x600 into 512x512: 600 -> 512 wide, 341 high, 85 rows of padding on top
+    assert (coffee[:85] == 0).all() and (coffee[-85:] == 0).all()
+    expected = cv2.resize(skimage.data.coffee(), (512, 341), interpolation=cv2.INTER_AREA)
+    assert np.abs(coffee[85:426].astype(int) - expected).mean() < 3  # JPEG's loss: the same picture
+
+
+def test_which_sources_hold_still_images(photos, video):
+    folder, _ = photos
+    assert holds_still_images(open_source(folder)) and not holds_still_images(open_source(folder, video_frames=True))
+    assert not holds_still_images(open_source(video))
+    assert not holds_still_images(Frames([], fps=30)) and holds_still_images(Frames([], fps=30, still_images=True))
+    assert not holds_still_images(object())  # a source that does not say is a stream
