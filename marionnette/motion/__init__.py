@@ -9,13 +9,22 @@ Modules: :mod:`~.skeleton` (Skeleton and the built-in topologies), :mod:`~.mappi
 (joint maps and their registry), :mod:`~.sequence` (PoseSequence, ``.npz`` files, gaps
 filled), :mod:`~.bvh` (:func:`save_bvh` / :func:`load_bvh`, the one way to BVH, through
 bvhio, imported on first use; a file's unit is given or told by the body's size,
-:func:`bvh_units`), :mod:`~.geometry` (the Kabsch fit and rotations, done once).
+:func:`bvh_units`), :mod:`~.geometry` (the Kabsch fit and rotations, done once),
+:mod:`~.contacts` (foot contacts, and :func:`plausible_reference`: a hip-centred capture
+given back its travel and height, filtered, its feet planted, on one floor).
 
 This package imports nothing of ours but :mod:`marionnette.errors` and :mod:`marionnette.files`,
 and nothing heavy (numpy and scipy; bvhio only when a BVH file is read or written).
 """
 
 from marionnette.motion.bvh import UNITS, BvhUnits, bvh_units, load_bvh, save_bvh
+from marionnette.motion.contacts import (
+    CANONICAL_FEET,
+    ContactConfig,
+    foot_contacts,
+    foot_slide,
+    plausible_reference,
+)
 from marionnette.motion.mapping import (
     MEDIAPIPE_TO_CANONICAL,
     NTU_TO_CANONICAL,
@@ -38,6 +47,7 @@ from marionnette.motion.skeleton import (
 __all__ = [
     "BUILTIN_SKELETONS",
     "CANONICAL",
+    "CANONICAL_FEET",
     "MEDIAPIPE_33",
     "MEDIAPIPE_TO_CANONICAL",
     "NTU_25",
@@ -45,6 +55,7 @@ __all__ = [
     "UNITS",
     "BvhUnits",
     "CanonicalJoint",
+    "ContactConfig",
     "JointMap",
     "MediaPipeJoint",
     "NTUJoint",
@@ -52,7 +63,10 @@ __all__ = [
     "Skeleton",
     "bvh_units",
     "find_mapping",
+    "foot_contacts",
+    "foot_slide",
     "load_bvh",
+    "plausible_reference",
     "register_mapping",
     "save_bvh",
 ]
