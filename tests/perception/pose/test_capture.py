@@ -6,12 +6,10 @@ person followed is tested on two of the character's renders pasted into one imag
 """
 
 import cv2
-import mujoco
 import numpy as np
 import pytest
 import skimage.data
 
-from marionnette.body import BodyCamera, Character, clip_qpos
 from marionnette.errors import MarionnetteError
 from marionnette.motion import CANONICAL, MEDIAPIPE_33, CanonicalJoint, MediaPipeJoint
 from marionnette.perception.pose import (
@@ -175,17 +173,6 @@ def test_draw_pose_marks_the_landmarks_and_leaves_the_input(astronaut, still):
 # -- keeping the person followed ------------------------------------------------------------------
 
 
-def cutout(character, qpos):
-    """The character rendered by its front camera in pose ``qpos``: the image and the mask of
-    its own pixels (the floor and sky left out)."""
-    data = mujoco.MjData(character.model)
-    data.qpos[:] = qpos
-    mujoco.mj_forward(character.model, data)
-    with BodyCamera(character.model, "front", 640, 480) as camera:
-        geom = camera.segmentation(data)  # (480, 640) geom id, -1 for none
-        return camera.render(data), (geom >= 0) & (character.model.geom_bodyid[np.maximum(geom, 0)] > 0)
-
-
 def scene(*people):
     """A 640x480 grey image with each ``(image, mask, dx, scale)`` pasted in turn (later ones in
     front): the cut-out scaled about the feet and moved ``dx`` pixels right of the centre."""
@@ -198,11 +185,9 @@ def scene(*people):
 
 
 @pytest.fixture(scope="module")
-def two_people():
+def two_people(two_cutouts):
     """The character standing (the person followed, A) and waving (someone else, B)."""
-    character = Character()
-    waving = clip_qpos("wave", fps=30, character=character)[40]  # the right arm up
-    return cutout(character, character.standing_qpos), cutout(character, waving)
+    return two_cutouts
 
 
 def torso_x(capture):
