@@ -11,7 +11,10 @@ filled), :mod:`~.bvh` (:func:`save_bvh` / :func:`load_bvh`, the one way to BVH, 
 bvhio, imported on first use; a file's unit is given or told by the body's size,
 :func:`bvh_units`), :mod:`~.geometry` (the Kabsch fit and rotations, done once),
 :mod:`~.contacts` (foot contacts, and :func:`plausible_reference`: a hip-centred capture
-given back its travel and height, filtered, its feet planted, on one floor).
+given back its travel and height, filtered, its feet planted, on one floor), :mod:`~.ntu`
+(:func:`read_ntu_skeleton`: NTU RGB+D ``.skeleton`` files, their main bodies as
+PoseSequences on NTU_25 or PySKL's ``(M, T, 25, 3)`` keypoints, and :func:`ntu_split`, the
+NTU-60 cross-subject and cross-view benchmarks).
 
 This package imports nothing of ours but :mod:`marionnette.errors` and :mod:`marionnette.files`,
 and nothing heavy (numpy and scipy; bvhio only when a BVH file is read or written).
@@ -32,6 +35,16 @@ from marionnette.motion.mapping import (
     find_mapping,
     register_mapping,
 )
+from marionnette.motion.ntu import (
+    NTU60_ACTIONS,
+    NTU60_TRAIN_CAMERAS,
+    NTU60_TRAIN_PERFORMERS,
+    NTUBody,
+    NTUSample,
+    TrackingState,
+    ntu_split,
+    read_ntu_skeleton,
+)
 from marionnette.motion.sequence import PoseSequence
 from marionnette.motion.skeleton import (
     BUILTIN_SKELETONS,
@@ -50,6 +63,9 @@ __all__ = [
     "CANONICAL_FEET",
     "MEDIAPIPE_33",
     "MEDIAPIPE_TO_CANONICAL",
+    "NTU60_ACTIONS",
+    "NTU60_TRAIN_CAMERAS",
+    "NTU60_TRAIN_PERFORMERS",
     "NTU_25",
     "NTU_TO_CANONICAL",
     "UNITS",
@@ -58,15 +74,20 @@ __all__ = [
     "ContactConfig",
     "JointMap",
     "MediaPipeJoint",
+    "NTUBody",
     "NTUJoint",
+    "NTUSample",
     "PoseSequence",
     "Skeleton",
+    "TrackingState",
     "bvh_units",
     "find_mapping",
     "foot_contacts",
     "foot_slide",
     "load_bvh",
+    "ntu_split",
     "plausible_reference",
+    "read_ntu_skeleton",
     "register_mapping",
     "save_bvh",
 ]
