@@ -3,9 +3,12 @@
 CLIP is a built-in clip (``wave``, ``squat``, ``march``, ``reach``, ``walk``), a PoseSequence
 ``.npz`` or a ``.bvh`` file, or a recording to capture first (a video file, a folder of
 images, ``webcam``): the capture goes through the puppet's pipeline (MediaPipe, One-Euro;
-:func:`marionnette.pipelines.capture.capture`) into ``captures/<name>.npz`` under the runs
-directory. A ``.bvh`` file is read in ``--units`` (``m``, ``cm``, ``mm``, ``inch``, ``cmu`` or
-metres per unit), or in the unit its body's size tells (printed, and written into the run's
+:func:`marionnette.pipelines.capture.capture`) into ``captures/<name>.raw.npz`` under the runs
+directory, and is made a motion a body can perform
+(:func:`marionnette.motion.contacts.plausible_reference`: filtered, root travel and height
+from the foot contacts, feet planted) into ``captures/<name>.npz``, the reference. A
+``.bvh`` file is read in ``--units`` (``m``, ``cm``, ``mm``, ``inch``, ``cmu`` or metres per
+unit), or in the unit its body's size tells (printed, and written into the run's
 config as ``env_kwargs.units``). Then SB3 PPO trains ``marionnette/CharacterImitate-v0`` on it
 with the shipped hyperparameters, and the mean per-joint position error (MPJPE) of the trained
 character is printed beside that of the character standing still.
@@ -64,14 +67,20 @@ def imitate(
                 markup=False,
             )
     else:
+        from marionnette.motion.contacts import plausible_reference
         from marionnette.pipelines.capture import capture
         from marionnette.pipelines.puppet import PuppetConfig
 
         out = runs_dir / "captures" / f"{Path(clip).stem or 'webcam'}.npz"
         console.print(f"capturing {clip} …")
-        captured = capture(clip, PuppetConfig(verbose=verbose), max_frames=max_frames)
-        reference = str(captured.fill_gaps().save(out).resolve())
-        console.print(f"captured motion: [bold]{reference}[/]", soft_wrap=True)
+        captured = capture(clip, PuppetConfig(verbose=verbose), max_frames=max_frames).fill_gaps()
+        raw = captured.save(out.with_suffix(".raw.npz"))
+        reference = str(plausible_reference(captured).save(out).resolve())
+        console.print(f"captured motion: [bold]{raw}[/] (hip-centred, as captured)", soft_wrap=True)
+        console.print(
+            f"made plausible: [bold]{reference}[/] (root travel and height from the foot contacts, feet planted)",
+            soft_wrap=True,
+        )
     overrides = [f"env_kwargs.clip={reference}"] + [f"env_kwargs.{k}={v}" for k, v in env_kwargs.items()]
     with progress_bar("ppo") as update:
         run = agents.train(IMITATE, "ppo", steps=steps, seed=seed, device="cpu", runs_dir=runs_dir,

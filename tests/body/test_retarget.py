@@ -286,7 +286,9 @@ def test_the_seed_puts_a_t_pose_on_the_natural_shoulder_branch(character):
     """Arms straight out, 3 cm below the character's shoulders: the straight arm's twist
     would have to pass its limit by a few degrees for the natural branch to be exact, so
     the seed used to take the equivalent extreme one (flexed 180). It misses by ~1 cm on
-    the natural one instead, and the arms come down without any re-solve."""
+    the natural one instead, and the arms come down without any re-solve: in two frames,
+    as the second frame teleports them ~60 cm (from straight out to the clip's first pose)
+    and the error-scaled damping shortens the steps of a frame that far off."""
     _, positions = t_pose_then(character, "wave")
     arms = [CanonicalJoint[f"{s}_{j}"] for s in ("LEFT", "RIGHT") for j in ("SHOULDER", "ELBOW", "WRIST")]
     positions[:, arms, 1] -= 0.03
@@ -294,7 +296,8 @@ def test_the_seed_puts_a_t_pose_on_the_natural_shoulder_branch(character):
     solved = retarget.solve(PoseSequence(positions, 30, CANONICAL))
     flex = [character.qpos_address(f"{side}_shoulder_flex") for side in ("left", "right")]
     assert np.degrees(np.abs(solved[0, flex])).max() < 30
-    assert errors(character, solved, positions)[:, WRISTS].max() < 2.5 * CM
+    wrists = errors(character, solved, positions)[:, WRISTS]  # (T, 2)
+    assert wrists[0].max() < 2.5 * CM and wrists[2:].max() < 2.5 * CM
 
 
 def jump(character, height=0.38, fps=30):

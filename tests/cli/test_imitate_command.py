@@ -19,8 +19,13 @@ def test_imitate_a_video_captures_then_trains(tmp_path, capfd):
         ["imitate", str(video), "--steps", "512", "--runs-dir", str(tmp_path / "runs"), "--max-frames", "24"],
     )
     assert result.exit_code == 0, result.output
-    captured = PoseSequence.load(tmp_path / "runs" / "captures" / "me.npz")
-    assert len(captured) == 24 and captured.fps == 15
+    captured = PoseSequence.load(tmp_path / "runs" / "captures" / "me.raw.npz")
+    reference = PoseSequence.load(tmp_path / "runs" / "captures" / "me.npz")
+    assert len(captured) == len(reference) == 24 and captured.fps == reference.fps == 15
+    # the reference trained on is the plausible one: on the floor (the capture is hip-centred, feet below it)
+    assert captured.positions[..., 1].min() < -0.5 and abs(reference.positions[..., 1].min()) < 0.1
+    config = yaml.safe_load(next((tmp_path / "runs").glob("*/config.yaml")).read_text())
+    assert config["hyperparams"]["env_kwargs"]["clip"].endswith("me.npz")
     assert "MPJPE over the clip" in result.output and "standing still" in result.output
     native = capfd.readouterr().err  # what reached file descriptor 2: none of MediaPipe's own lines
     assert "XNNPACK delegate" not in native and "Feedback manager" not in native, native[-2000:]
