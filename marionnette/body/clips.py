@@ -286,17 +286,19 @@ def _place_root(qpos: np.ndarray, character: Character, travels: bool = False) -
 
 
 def clip_qpos(
-    name: str, fps: float = 50.0, seconds: float | None = None, character: Character | None = None
+    name: str | ClipSpec, fps: float = 50.0, seconds: float | None = None, character: Character | None = None
 ) -> np.ndarray:
     """``(T, nq)`` qpos of the built-in clip ``name`` on the character, ``T = round(seconds * fps)``.
 
-    :param name: one of :data:`CLIPS`.
+    :param name: one of :data:`CLIPS`, or a :class:`ClipSpec` of one's own (keyframes on the
+        character's hinges, inside their limits: :mod:`marionnette.datasets.actions` makes
+        its performances so).
     :param fps: frames per second; frame ``k`` is the pose at ``k / fps`` seconds.
     :param seconds: length; ``None`` is the clip's own (one performance, the frame at its
         end, equal to the first, left out), a longer one plays it again from the start.
     :param character: the body (a new :class:`Character` when ``None``).
     """
-    found = spec(name)
+    found = name if isinstance(name, ClipSpec) else spec(name)
     fps = float(fps)
     if not np.isfinite(fps) or fps <= 0:
         raise MarionnetteError(f"clip fps is {fps!r}: give a positive number of frames per second")

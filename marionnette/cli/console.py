@@ -90,14 +90,14 @@ def library_warnings() -> Iterator[None]:
 
 
 @contextmanager
-def progress_bar(description: str) -> Iterator[Callable[[int, int], None]]:
+def progress_bar(description: str, unit: str = "steps") -> Iterator[Callable[[int, int], None]]:
     """A rich progress bar that appears with the first ``update(done, total)`` it yields
     (so that an error in the set-up is not printed under an empty bar)."""
     columns = (
         TextColumn("[bold]{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
-        TextColumn("steps"),
+        TextColumn(unit),
         TimeElapsedColumn(),
         TimeRemainingColumn(),
     )

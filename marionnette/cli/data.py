@@ -1,0 +1,76 @@
+"""``marionnette data``: make the datasets the learners read.
+
+``data actions`` performs and films the skeleton action dataset
+(:mod:`marionnette.datasets.actions`); ``data ntu`` turns a folder of NTU RGB+D
+``.skeleton`` files into the same layout. Either writes ``DIR/actions.npz``
+(:class:`marionnette.perception.action.data.ActionData`) and, with ``--pyskl``, the
+PySKL / MMAction2 annotation pickle beside it.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from marionnette.cli.console import console, one_line_errors, progress_bar
+
+app = typer.Typer(help="Make the datasets the learners read.", no_args_is_help=True)
+
+
+def _written(data, out: Path, pyskl: bool, started: float) -> None:
+    path = data.save(out / "actions.npz")
+    console.print(f"{data} → [bold]{path}[/] in {time.perf_counter() - started:.1f}s", soft_wrap=True)
+    if pyskl:
+        console.print(f"PySKL / MMAction2 annotations → [bold]{data.to_pyskl(out / 'pyskl.pkl')}[/]", soft_wrap=True)
+
+
+@app.command()
+@one_line_errors
+def actions(
+    out: Annotated[Path, typer.Option(help="the folder to write actions.npz into")],
+    subjects: Annotated[int, typer.Option(help="performers (half train in the cross-subject split)")] = 20,
+    views: Annotated[int, typer.Option(help="cameras filming each performance, 1-3 (views 2 and 3 train in cv)")] = 3,
+    replications: Annotated[int, typer.Option(help="performances of each action by each subject")] = 2,
+    seed: Annotated[int, typer.Option(help="the same seed makes the same data")] = 0,
+    pyskl: Annotated[bool, typer.Option("--pyskl", help="also write pyskl.pkl (PySKL / MMAction2 layout)")] = False,
+) -> None:
+    """Perform and film the skeleton action dataset (14 classes, NTU RGB+D's layout and splits)."""
+    from marionnette.datasets.actions import ActionConfig, make_actions
+
+    config = ActionConfig(subjects=subjects, views=views, replications=replications, seed=seed)
+    started = time.perf_counter()
+    with progress_bar("performing", unit="performances") as update:
+        data = make_actions(config, progress=update)
+    _written(data, out, pyskl, started)
+
+
+@app.command()
+@one_line_errors
+def ntu(
+    source: Annotated[Path, typer.Argument(help="a folder of NTU RGB+D .skeleton files")],
+    out: Annotated[Path, typer.Option(help="the folder to write actions.npz into")],
+    pyskl: Annotated[bool, typer.Option("--pyskl", help="also write pyskl.pkl (PySKL / MMAction2 layout)")] = False,
+) -> None:
+    """Read a folder of NTU RGB+D .skeleton files into actions.npz (NTU-60's classes and splits)."""
+    from marionnette.errors import MarionnetteError
+    from marionnette.perception.action.data import from_ntu
+
+    if not source.is_dir():
+        raise MarionnetteError(f"{source}: no such folder; pass the folder holding NTU's .skeleton files")
+    files = sorted(source.glob("*.skeleton"))
+    if not files:
+        raise MarionnetteError(f"{source} holds no .skeleton file: pass the folder NTU RGB+D's archive unpacks to")
+    started = time.perf_counter()
+    with progress_bar("reading", unit="files") as update:
+        data = from_ntu(files, progress=update)
+    skipped = int(data.meta.get("skipped", 0))
+    if skipped:
+        console.print(f"skipped {skipped} unreadable file(s) of {len(files)}", highlight=False)
+    _written(data, out, pyskl, started)
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(app, name="data")

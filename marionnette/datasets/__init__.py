@@ -1,0 +1,6 @@
+"""The data the project makes for itself, so that every learner trains and tests offline.
+
+:mod:`~.actions`: a skeleton action dataset the character performs, filmed as Kinect would
+see it (NTU RGB+D's layout and protocols). Learners never import this package: they read
+the files it writes (:class:`marionnette.perception.action.data.ActionData`).
+"""
