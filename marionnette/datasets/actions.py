@@ -36,11 +36,14 @@ What varies (all drawn from ``seed``)
     a style: a stance of their own (trunk lean, head tilt, arms held out, elbows and knees
     a little bent) added to every pose. Per performance: speed and amplitude again
     (smaller), the timing of every keyframe, where the subject stands and which way they
-    face. Per view: the camera's distance and height. Per sequence (Kinect's side): noise
-    on every joint (``noise`` metres, twice that in depth) and a bias per joint, joints
-    lost for a few frames (Kinect *infers* them: the last position held, with a
-    centimetres-large error; score 0.5), hands and feet most often, and the start and end
-    cut at random (up to ``cut`` of the length each).
+    face (30 degrees either side of view 1), and every hinge wandering slowly beside the
+    action (``fidget``: idle arms, head and trunk). Per view: the camera's distance and
+    height. Per sequence (Kinect's side): noise on every joint (``noise`` metres, twice
+    that in depth) and a bias per joint, joints lost for a few frames (Kinect *infers*
+    them: the last position held, with a centimetres-large error; score 0.5), hands and
+    feet most often, in a side view the legs swapped for a stretch of 10-30 frames (Kinect
+    mistakes one leg for the other when it sees the body from the side), and the start
+    and end cut at random (up to ``cut`` of the length each).
 
 The body's joints become Kinect's: the character's 16 canonical joints and foot sites
 give 20 of the 25 (``neck`` 45% of the way from the shoulders' midpoint to the head);
@@ -254,10 +257,12 @@ class ActionConfig:
     replications: int = 2
     fps: float = 30.0
     seed: int = 0
-    noise: float = 0.015  # metres: Kinect's joint noise, per coordinate (doubled in depth)
+    noise: float = 0.02  # metres: Kinect's joint noise, per coordinate (doubled in depth)
     bias: float = 0.01  # metres: a per-joint offset held over a sequence
-    drop: float = 0.01  # per joint and frame: the chance a loss of tracking starts
-    cut: float = 0.15  # up to this fraction of a sequence is cut from each end
+    drop: float = 0.015  # per joint and frame: the chance a loss of tracking starts
+    cut: float = 0.2  # up to this fraction of a sequence is cut from each end
+    fidget: float = 8.0  # degrees: the slow wandering of every hinge beside the action's own motion
+    swap: float = 0.3  # the chance that a side view swaps the legs for a stretch (Kinect's left/right confusion)
     left_handed: float = 0.25  # the fraction of left-handed subjects
 
     def __post_init__(self) -> None:
@@ -269,12 +274,12 @@ class ActionConfig:
             raise MarionnetteError(f"replications {self.replications}: give at least 1")
         if not (np.isfinite(self.fps) and self.fps > 0):
             raise MarionnetteError(f"fps {self.fps!r}: give a positive rate")
-        for name in ("noise", "bias", "drop", "cut", "left_handed"):
+        for name in ("noise", "bias", "drop", "cut", "left_handed", "fidget", "swap"):
             value = getattr(self, name)
             if not (np.isfinite(value) and value >= 0):
                 raise MarionnetteError(f"{name} {value!r}: give a number >= 0")
-        if self.cut >= 0.5 or self.drop >= 1 or self.left_handed > 1:
-            raise MarionnetteError("cut must stay under 0.5, drop under 1 and left_handed at most 1")
+        if self.cut >= 0.5 or self.drop >= 1 or self.left_handed > 1 or self.swap > 1:
+            raise MarionnetteError("cut must stay under 0.5, drop under 1, left_handed and swap at most 1")
 
 
 @dataclass(frozen=True)
@@ -303,6 +308,8 @@ _BONE_GROUPS: dict[str, tuple[NTUJoint, ...]] = {
     "shin": (NTUJoint.ANKLE_LEFT, NTUJoint.ANKLE_RIGHT),
     "foot": (NTUJoint.FOOT_LEFT, NTUJoint.FOOT_RIGHT),
 }  # fmt: skip
+_LEFT_LEG = (NTUJoint.HIP_LEFT, NTUJoint.KNEE_LEFT, NTUJoint.ANKLE_LEFT, NTUJoint.FOOT_LEFT)
+_RIGHT_LEG = (NTUJoint.HIP_RIGHT, NTUJoint.KNEE_RIGHT, NTUJoint.ANKLE_RIGHT, NTUJoint.FOOT_RIGHT)
 _FEET = [NTUJoint.ANKLE_LEFT, NTUJoint.FOOT_LEFT, NTUJoint.ANKLE_RIGHT, NTUJoint.FOOT_RIGHT]
 # Where tracking is lost most: Kinect loses hands and feet first (relative odds).
 _DROP_ODDS = np.ones(len(NTUJoint))
@@ -324,7 +331,7 @@ def draw_subject(number: int, rng: np.random.Generator, config: ActionConfig) ->
         bones={group: float(np.clip(rng.normal(1.0, 0.05), 0.88, 1.12)) for group in _BONE_GROUPS},
         height=float(np.clip(rng.normal(1.0, 0.07), 0.85, 1.15)),
         speed=float(rng.uniform(0.8, 1.25)),
-        amplitude=float(rng.uniform(0.75, 1.1)),
+        amplitude=float(rng.uniform(0.65, 1.15)),
         left_handed=bool(rng.random() < config.left_handed),
         stance={k: float(v) for k, v in stance.items()},
     )
@@ -427,15 +434,36 @@ def _yaw(points: np.ndarray, degrees: np.ndarray | float, centre: np.ndarray) ->
     return out
 
 
+def _wander(frames: int, joints: int, fps: float, rng: np.random.Generator, degrees: float) -> np.ndarray:
+    """``(frames, joints)`` degrees: slow, smooth wandering (three random sinusoids a joint,
+    0.1-0.8 Hz), ``degrees`` at most, what a person's idle arms, head and trunk do."""
+    t = np.arange(frames)[:, None] / fps  # (T, 1)
+    out = np.zeros((frames, joints))
+    for _ in range(3):
+        frequency = rng.uniform(0.1, 0.8, joints)
+        phase = rng.uniform(0, 2 * np.pi, joints)
+        out += rng.uniform(0, 1, joints) * np.sin(2 * np.pi * frequency * t + phase)
+    return degrees / 3 * out
+
+
 def perform(
-    action: Action, subject: Subject, rng: np.random.Generator, character: Character, fps: float = 30.0
+    action: Action,
+    subject: Subject,
+    rng: np.random.Generator,
+    character: Character,
+    fps: float = 30.0,
+    fidget: float = 0.0,
 ) -> np.ndarray:
     """``(T, 25, 3)`` one performance of ``action`` by ``subject``: NTU_25 joints in the
     world (metres; x left, y up, z forward of where the subject started facing; feet on
-    the floor y = 0 at the start), no sensor noise yet."""
+    the floor y = 0 at the start), no sensor noise yet; every hinge wanders by up to
+    ``fidget`` degrees beside the action (:class:`ActionConfig`'s ``fidget``)."""
     clip, stretch = _performance_spec(action, subject, rng, character)
     seconds = clip.duration * action.repeat
     qpos = clip_qpos(clip, fps=fps, seconds=seconds, character=character)  # (T, nq)
+    if fidget:
+        wander = np.radians(_wander(len(qpos), len(character.joint_names), fps, rng, fidget))  # (T, 26)
+        qpos[:, character.hinge_qpos] = np.clip(qpos[:, character.hinge_qpos] + wander, *character.hinge_range.T)
     canonical = character.forward_kinematics(qpos, fps=fps).positions.astype(np.float64)  # (T, 16, 3)
     ntu = _scale_bones(_to_ntu(canonical, character.foot_kinematics(qpos).astype(np.float64)), subject)
     t = np.arange(len(ntu)) / fps  # (T,) seconds
@@ -467,9 +495,12 @@ def film(world: np.ndarray, azimuth: float, distance: float, height: float) -> n
     return (world - position) @ rotation.T
 
 
-def sense(camera: np.ndarray, rng: np.random.Generator, config: ActionConfig) -> tuple[np.ndarray, np.ndarray]:
+def sense(
+    camera: np.ndarray, rng: np.random.Generator, config: ActionConfig, side_view: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
     """``(positions (T', 25, 3), score (T', 25))``: what Kinect reports of ``camera (T, 25, 3)``:
-    noisy, some joints lost and inferred for a few frames, the ends cut."""
+    noisy, some joints lost and inferred for a few frames, the legs swapped for a stretch
+    (a ``side_view``, at the chance ``config.swap``), the ends cut."""
     T, V, _ = camera.shape
     scale = np.array([1.0, 1.0, 2.0])  # depth is measured worst
     out = camera + rng.normal(0.0, config.bias, (1, V, 3)) * scale + rng.normal(0.0, config.noise, (T, V, 3)) * scale
@@ -481,6 +512,12 @@ def sense(camera: np.ndarray, rng: np.random.Generator, config: ActionConfig) ->
         end = min(T, t + int(rng.integers(3, 16)))
         out[t:end, v] = out[t - 1, v] + rng.normal(0.0, 0.04, 3)  # held where it was last seen, off by cm
         score[t:end, v] = 0.5
+    if side_view and rng.random() < config.swap:  # Kinect takes one leg for the other for a while
+        start = int(rng.integers(0, max(1, T - 10)))
+        end = min(T, start + int(rng.integers(10, 31)))
+        left, right = list(_LEFT_LEG), list(_RIGHT_LEG)
+        out[start:end, left + right] = out[start:end, right + left]
+        score[start:end, left + right] = 0.5
     first = int(rng.uniform(0.0, config.cut) * T)
     last = T - int(rng.uniform(0.0, config.cut) * T)
     return out[first:last].astype(np.float32), score[first:last]
@@ -504,13 +541,13 @@ def make_actions(
     for subject in subjects:
         for label, action in enumerate(ACTIONS):
             for replication in range(1, config.replications + 1):
-                world = perform(action, subject, rng, character, config.fps)
-                facing = rng.uniform(-20.0, 20.0)  # degrees off facing view 1
+                world = perform(action, subject, rng, character, config.fps, config.fidget)
+                facing = rng.uniform(-30.0, 30.0)  # degrees off facing view 1
                 offset = np.array([rng.uniform(-0.3, 0.3), 0.0, rng.uniform(-0.3, 0.3)])
                 world = _yaw(world, facing, np.zeros((len(world), 3))) + offset
                 for view in range(1, config.views + 1):
                     camera = film(world, _VIEW_AZIMUTH[view - 1], rng.uniform(2.5, 3.5), rng.uniform(0.7, 1.3))
-                    positions, score = sense(camera, rng, config)
+                    positions, score = sense(camera, rng, config, side_view=view > 1)
                     rows.append((positions, score, label, subject.number, view, replication))
                 done += 1
                 if progress is not None:
