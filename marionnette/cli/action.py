@@ -3,7 +3,8 @@
 ``action train DATA --model mtln|concat|pooling|lstm|stgcn`` writes a run directory
 (:mod:`marionnette.perception.action.train`); ``action eval RUN`` prints its accuracy and
 confusion matrix on a split's test half and draws the matrix beside the run
-(``confusion_<split>.png``).
+(``confusion_<split>.png``); ``action recognize RUN --source ...`` labels a camera or a
+video live (:mod:`marionnette.pipelines.recognize`).
 """
 
 from __future__ import annotations
@@ -96,6 +97,37 @@ def eval_(
         f"accuracy [bold]{100 * result.accuracy:.1f}%[/] on {result.count} sequences ({result.split} test) → {picture}",
         soft_wrap=True,
     )
+
+
+@app.command()
+@one_line_errors
+def recognize(
+    run: Annotated[Path, typer.Argument(help="an action run directory")],
+    source: Annotated[
+        str, typer.Option(help="webcam, webcam:N, a video file, a folder of a video's frames, or virtual[:CLIP]")
+    ] = "webcam",
+    out: Annotated[Optional[Path], typer.Option(help="write the labelled video here (MP4)")] = None,
+    window: Annotated[float, typer.Option(help="seconds of motion classified at once")] = 3.0,
+    max_frames: Annotated[Optional[int], typer.Option(help="stop after this many frames")] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", help="show MediaPipe's own log lines")] = False,
+) -> None:
+    """Say what the person in front of the camera does: the label and its probability over the video."""
+    from marionnette.pipelines.puppet import has_display
+    from marionnette.pipelines.recognize import RecognizeConfig
+    from marionnette.pipelines.recognize import recognize as run_recognize
+
+    if out is None and not has_display():
+        out = Path(run) / "videos" / f"recognize_{Path(source).stem or 'webcam'}.mp4"
+        console.print(f"no display: writing {out}", soft_wrap=True, highlight=False)
+    result = run_recognize(run, source, RecognizeConfig(window=window, verbose=verbose), out=out,
+                           max_frames=max_frames)  # fmt: skip
+    labels = [frame.label for frame in result.labels if frame.label is not None]
+    counts = {name: labels.count(name) for name in dict.fromkeys(labels)}
+    said = ", ".join(f"{name} ({n})" for name, n in sorted(counts.items(), key=lambda kv: -kv[1])) or "nothing yet"
+    console.print(f"{len(result.labels)} frames at {result.rate:.1f} FPS; labels over the frames: {said}",
+                  highlight=False, soft_wrap=True)  # fmt: skip
+    if result.video is not None:
+        console.print(f"video → [bold]{result.video}[/]", soft_wrap=True)
 
 
 def register(root: typer.Typer) -> None:

@@ -45,10 +45,10 @@ What varies (all drawn from ``seed``)
     mistakes one leg for the other when it sees the body from the side), and the start
     and end cut at random (up to ``cut`` of the length each).
 
-The body's joints become Kinect's: the character's 16 canonical joints and foot sites
-give 20 of the 25 (``neck`` 45% of the way from the shoulders' midpoint to the head);
-``hand``, ``hand_tip`` and ``thumb`` extend the forearm (8, 17 and 6 cm from the wrist,
-the thumb 3 cm forward of it), as the character has no fingers.
+The body's joints become Kinect's through
+:func:`~marionnette.motion.ntu_from_canonical` (the 16 canonical joints and the toe bases,
+the hands extending the forearm: the character has no fingers), the conversion live
+recognition applies to a capture.
 
 Cameras: view 1 faces the performer, views 2 and 3 stand 45 degrees to either side, as
 NTU's three; the frame is Kinect's (x to the sensor's left, y up, z away from the
@@ -67,7 +67,7 @@ import numpy as np
 from marionnette.body import Character
 from marionnette.body.clips import ClipSpec, Keyframe, clip_qpos, spec
 from marionnette.errors import MarionnetteError
-from marionnette.motion import NTU_25, CanonicalJoint, NTUJoint
+from marionnette.motion import NTU_25, NTUJoint, ntu_from_canonical
 from marionnette.motion.mapping import FootPoint
 from marionnette.perception.action.data import ActionData, ntu_name
 
@@ -380,34 +380,6 @@ def _performance_spec(
     return ClipSpec(action.name, action.name, tuple(keys), travels=action.travels), 1.0 / speed
 
 
-def _to_ntu(canonical: np.ndarray, feet: np.ndarray) -> np.ndarray:
-    """``(T, 16, 3)`` canonical joints and ``(T, 6, 3)`` foot sites -> ``(T, 25, 3)`` NTU_25
-    (the module's docstring says how the five Kinect joints the body lacks are made)."""
-    c, J = canonical, CanonicalJoint
-    out = np.empty((len(c), len(NTUJoint), 3), np.float64)
-    out[:, NTUJoint.SPINE_BASE] = c[:, J.PELVIS]
-    out[:, NTUJoint.SPINE_MID] = c[:, J.SPINE]
-    out[:, NTUJoint.SPINE_SHOULDER] = c[:, J.NECK]
-    out[:, NTUJoint.NECK] = c[:, J.NECK] + 0.45 * (c[:, J.HEAD] - c[:, J.NECK])
-    out[:, NTUJoint.HEAD] = c[:, J.HEAD]
-    across = c[:, J.LEFT_SHOULDER] - c[:, J.RIGHT_SHOULDER]  # (T, 3)
-    forward = np.cross(across, c[:, J.NECK] - c[:, J.PELVIS])  # x left, y up: left x up = forward
-    forward /= np.linalg.norm(forward, axis=1, keepdims=True)
-    for side in ("LEFT", "RIGHT"):
-        shoulder, elbow, wrist = (c[:, J[f"{side}_{p}"]] for p in ("SHOULDER", "ELBOW", "WRIST"))
-        along = wrist - elbow
-        along = along / np.linalg.norm(along, axis=1, keepdims=True)
-        for part, joint in (("SHOULDER", shoulder), ("ELBOW", elbow), ("WRIST", wrist)):
-            out[:, NTUJoint[f"{part}_{side}"]] = joint
-        out[:, NTUJoint[f"HAND_{side}"]] = wrist + 0.08 * along
-        out[:, NTUJoint[f"HAND_TIP_{side}"]] = wrist + 0.17 * along
-        out[:, NTUJoint[f"THUMB_{side}"]] = wrist + 0.06 * along + 0.03 * forward
-        for part in ("HIP", "KNEE", "ANKLE"):
-            out[:, NTUJoint[f"{part}_{side}"]] = c[:, J[f"{side}_{part}"]]
-        out[:, NTUJoint[f"FOOT_{side}"]] = feet[:, FootPoint[f"{side}_TOE_BASE"]]
-    return out
-
-
 def _scale_bones(ntu: np.ndarray, subject: Subject) -> np.ndarray:
     """``ntu (T, 25, 3)`` with each bone's length scaled by the subject's factor for its
     group and the whole body by their height, still standing on the floor."""
@@ -465,7 +437,8 @@ def perform(
         wander = np.radians(_wander(len(qpos), len(character.joint_names), fps, rng, fidget))  # (T, 26)
         qpos[:, character.hinge_qpos] = np.clip(qpos[:, character.hinge_qpos] + wander, *character.hinge_range.T)
     canonical = character.forward_kinematics(qpos, fps=fps).positions.astype(np.float64)  # (T, 16, 3)
-    ntu = _scale_bones(_to_ntu(canonical, character.foot_kinematics(qpos).astype(np.float64)), subject)
+    feet = character.foot_kinematics(qpos).astype(np.float64)[:, [FootPoint.LEFT_TOE_BASE, FootPoint.RIGHT_TOE_BASE]]
+    ntu = _scale_bones(ntu_from_canonical(canonical, feet), subject)
     t = np.arange(len(ntu)) / fps  # (T,) seconds
     if action.turn:
         s = np.clip((t / seconds - 0.1) / 0.8, 0.0, 1.0)  # the turn spans the middle 80%

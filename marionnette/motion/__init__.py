@@ -42,6 +42,7 @@ from marionnette.motion.ntu import (
     NTUBody,
     NTUSample,
     TrackingState,
+    ntu_from_canonical,
     ntu_split,
     read_ntu_skeleton,
 )
@@ -85,6 +86,7 @@ __all__ = [
     "foot_contacts",
     "foot_slide",
     "load_bvh",
+    "ntu_from_canonical",
     "ntu_split",
     "plausible_reference",
     "read_ntu_skeleton",

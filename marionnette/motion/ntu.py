@@ -44,6 +44,12 @@ Main bodies
     a body here is one Kinect body ID, so two people never swap rows when Kinect lists
     them in another order.
 
+From other skeletons
+    :func:`ntu_from_canonical` makes Kinect's 25 joints from the canonical 16 and the toes
+    (a body with no fingers, or a capture whose hands are three points): what the action
+    dataset of :mod:`marionnette.datasets.actions` is built with and what live
+    recognition feeds a recognizer trained on it.
+
 Errors
     Any file that cannot be read is one :class:`~marionnette.errors.MarionnetteError` line
     naming the file, the line and the fix: missing, empty, cut short (naming the record
@@ -67,7 +73,7 @@ import numpy as np
 
 from marionnette.errors import MarionnetteError
 from marionnette.motion.sequence import PoseSequence
-from marionnette.motion.skeleton import NTU_25, NTUJoint
+from marionnette.motion.skeleton import NTU_25, CanonicalJoint, NTUJoint
 
 NTU_FPS = 30.0  # Kinect v2 records skeletons at 30 frames per second
 NTU_JOINTS = len(NTUJoint)  # 25: every body of every NTU file has them all
@@ -265,6 +271,44 @@ class NTUSample:
         for m, body in enumerate(main):
             out[m, body.frames] = body.positions
         return out
+
+
+def ntu_from_canonical(canonical: np.ndarray, toes: np.ndarray | None = None) -> np.ndarray:
+    """``(T, 16, 3)`` canonical joints (and ``(T, 2, 3)`` left and right toe bases) ->
+    ``(T, 25, 3)`` :data:`~marionnette.motion.NTU_25`, in the same frame and units.
+
+    ``spine_base``, ``spine_mid`` and ``spine_shoulder`` are the canonical ``pelvis``,
+    ``spine`` and ``neck``; Kinect's ``neck`` lies 45% of the way from the shoulders'
+    midpoint to the head. The hands extend the forearm: ``hand`` 8 cm and ``hand_tip`` 17
+    cm past the wrist, ``thumb`` 6 cm past it and 3 cm to the body's front (the cross of the
+    shoulders' line and the trunk). ``foot`` is the toe base; without ``toes``, 12 cm in
+    front of the ankle and 6 cm below it. Any right-handed frame works (y need not be up).
+    """
+    c = np.asarray(canonical, np.float64)
+    if c.ndim != 3 or c.shape[1:] != (16, 3):
+        raise MarionnetteError(f"canonical joints of shape {c.shape}: expected (T, 16, 3) in CANONICAL order")
+    J = CanonicalJoint
+    out = np.empty((len(c), NTU_JOINTS, 3), np.float64)
+    out[:, NTUJoint.SPINE_BASE] = c[:, J.PELVIS]
+    out[:, NTUJoint.SPINE_MID] = c[:, J.SPINE]
+    out[:, NTUJoint.SPINE_SHOULDER] = c[:, J.NECK]
+    out[:, NTUJoint.NECK] = c[:, J.NECK] + 0.45 * (c[:, J.HEAD] - c[:, J.NECK])
+    out[:, NTUJoint.HEAD] = c[:, J.HEAD]
+    up = c[:, J.NECK] - c[:, J.PELVIS]  # (T, 3)
+    up = up / np.linalg.norm(up, axis=1, keepdims=True)
+    forward = np.cross(c[:, J.LEFT_SHOULDER] - c[:, J.RIGHT_SHOULDER], up)  # left x up = forward
+    forward /= np.linalg.norm(forward, axis=1, keepdims=True)
+    for k, side in enumerate(("LEFT", "RIGHT")):
+        elbow, wrist = c[:, J[f"{side}_ELBOW"]], c[:, J[f"{side}_WRIST"]]
+        along = (wrist - elbow) / np.linalg.norm(wrist - elbow, axis=1, keepdims=True)
+        for part in ("SHOULDER", "ELBOW", "WRIST", "HIP", "KNEE", "ANKLE"):
+            out[:, NTUJoint[f"{part}_{side}"]] = c[:, J[f"{side}_{part}"]]
+        out[:, NTUJoint[f"HAND_{side}"]] = wrist + 0.08 * along
+        out[:, NTUJoint[f"HAND_TIP_{side}"]] = wrist + 0.17 * along
+        out[:, NTUJoint[f"THUMB_{side}"]] = wrist + 0.06 * along + 0.03 * forward
+        ankle = c[:, J[f"{side}_ANKLE"]]
+        out[:, NTUJoint[f"FOOT_{side}"]] = ankle + 0.12 * forward - 0.06 * up if toes is None else toes[:, k]
+    return out
 
 
 def ntu_split(sample: NTUSample | str | os.PathLike, split: str) -> Literal["train", "test"]:
