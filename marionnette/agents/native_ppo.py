@@ -24,7 +24,6 @@ same checkpoint.
 from __future__ import annotations
 
 import math
-import pickle
 import time
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -39,6 +38,7 @@ from torch.distributions import Categorical
 from marionnette.agents.family import ProgressFn
 from marionnette.errors import CheckpointError, MarionnetteError
 from marionnette.files import atomic_open
+from marionnette.nets.training import read_weights
 from marionnette.runs import Checkpoint, ProgressLog, Run
 
 CHECKPOINT_EXT = "pt"
@@ -438,21 +438,7 @@ def _read_checkpoint(path: Path, device: torch.device) -> dict[str, Any]:
     :raises CheckpointError: ``path`` does not read (cut short, not a torch file, holding
         more than tensors, missing) or is not ours (no format tag), the cause chained.
     """
-    try:
-        payload = torch.load(path, map_location=device, weights_only=True)
-    except torch.OutOfMemoryError:
-        raise  # a whole file on a full device: not the file's fault
-    except (RuntimeError, OSError, EOFError, pickle.UnpicklingError, UnicodeDecodeError) as e:
-        # What torch.load raises, measured on cut and bit-flipped checkpoints: RuntimeError
-        # from its zip reader ("failed finding central directory"), OSError (EINVAL) from the
-        # same on a cut past the header, EOFError on an empty file, UnpicklingError for a file
-        # that is not a zip or whose pickle holds more than tensors (weights_only), and
-        # UnicodeDecodeError for a damaged string in it.
-        reason = (str(e).splitlines() or [""])[0][:120] or "no message"
-        raise CheckpointError(
-            f"{path} is not a readable ppo_native checkpoint ({type(e).__name__}: {reason}): it is cut short "
-            "or another program's; resume from another checkpoint of the run, or load a run's model.pt"
-        ) from e
+    payload = read_weights(path, device, what="ppo_native checkpoint", key=None)
     if not isinstance(payload, dict) or payload.get("format") != "marionnette.ppo_native/1":
         raise CheckpointError(
             f"{path} is not a ppo_native checkpoint (no marionnette.ppo_native/1 format tag): "

@@ -39,10 +39,10 @@ import numpy as np
 import torch
 
 from marionnette.errors import CheckpointError, MarionnetteError
-from marionnette.files import atomic_path
+from marionnette.nets import training as nets
 from marionnette.perception.action.data import SPLITS, ActionData
 from marionnette.perception.action.models import MODEL_NAMES, build_model, default_config, load_model_state
-from marionnette.runs import ProgressLog, Run
+from marionnette.runs import Run
 
 log = logging.getLogger(__name__)
 
@@ -104,17 +104,6 @@ def windows(data: ActionData, index: np.ndarray, window: int, rng: np.random.Gen
     return out
 
 
-def pick_device(device: str) -> torch.device:
-    """``auto`` (CUDA when there is one), ``cpu`` or ``cuda``."""
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if device not in ("cpu", "cuda"):
-        raise MarionnetteError(f"device {device!r}: use auto, cpu or cuda")
-    if device == "cuda" and not torch.cuda.is_available():
-        raise MarionnetteError("device cuda: torch sees no CUDA GPU here; use --device cpu or auto")
-    return torch.device(device)
-
-
 class Split(NamedTuple):
     """The sequences a run trains and tests on, their labels renumbered over the run's classes."""
 
@@ -146,6 +135,11 @@ def split_for(data: ActionData, protocol: str, classes: list[int] | None) -> Spl
     return Split(train, test, per_sequence, tuple(data.classes[c] for c in chosen))
 
 
+def read_weights(path: str | os.PathLike, device: torch.device | str = "cpu") -> dict[str, Any]:
+    """A checkpoint or ``model.pt`` of an action run, read without unpickling."""
+    return nets.read_weights(path, device, what="action checkpoint")
+
+
 def _model_config(name: str, overrides: dict[str, Any]):
     config = default_config(name)
     known = {f.name for f in dataclasses.fields(config)}
@@ -155,27 +149,6 @@ def _model_config(name: str, overrides: dict[str, Any]):
             f"model {name!r} has no setting {', '.join(unknown)}: its settings are {', '.join(sorted(known))}"
         )
     return dataclasses.replace(config, **overrides)
-
-
-def _save(path: Path, payload: dict[str, Any]) -> None:
-    with atomic_path(path) as tmp:
-        torch.save(payload, tmp)
-
-
-def read_weights(path: Path, device: torch.device | str = "cpu") -> dict[str, Any]:
-    """A checkpoint or ``model.pt`` of an action run, read without unpickling."""
-    try:
-        payload = torch.load(path, map_location=device, weights_only=True)
-    except FileNotFoundError:
-        raise CheckpointError(f"{path}: no such file; train the run to the end or pass a run with model.pt") from None
-    except Exception as e:  # what torch.load raises on cut, corrupt or foreign files varies (RuntimeError, pickle's)
-        raise CheckpointError(
-            f"{path} is not a readable action checkpoint ({type(e).__name__}): it is cut short or not ours; "
-            "resume from an earlier checkpoint or train again"
-        ) from e
-    if not isinstance(payload, dict) or "model" not in payload:
-        raise CheckpointError(f"{path} holds no action model weights: pass a file an action run wrote")
-    return payload
 
 
 def train(
@@ -204,7 +177,7 @@ def train(
     dataset = ActionData.load(data)
     split = split_for(dataset, config.split, config.classes)
     model_config = _model_config(config.model, config.model_config)
-    dev = pick_device(device)
+    dev = nets.pick_device(device)
     torch.manual_seed(config.seed)
     model = build_model(config.model, len(split.classes), model_config).to(dev)
     optimizer = torch.optim.AdamW(
@@ -222,21 +195,14 @@ def train(
             "model_config": asdict(model_config),
         })  # fmt: skip
     else:
-        for checkpoint in reversed(run.checkpoints()):
-            try:
-                payload = read_weights(checkpoint.path, dev)
-                load_model_state(model, payload["model"], str(checkpoint.path))
-                optimizer.load_state_dict(payload["optimizer"])
-                torch.set_rng_state(payload["torch_rng"])  # dropout draws on as it would have
-            except CheckpointError as e:
-                log.warning("skipping %s: %s", checkpoint.path.name, e)
-                continue
-            start = int(payload["epoch"])
-            break
-    progress_log = ProgressLog(run.progress_path, resume_step=start if resume is not None else None)
-    from torch.utils.tensorboard import SummaryWriter
 
-    tb = SummaryWriter(str(run.tensorboard_dir))
+        def restore(payload: dict) -> None:
+            load_model_state(model, payload["model"], "the checkpoint")
+            optimizer.load_state_dict(payload["optimizer"])
+            torch.set_rng_state(payload["torch_rng"])  # dropout draws on as it would have
+
+        start = nets.resume_from(run, restore, dev, what="action checkpoint")
+    epochs = nets.EpochLog(run, TASK, resumed=start if resume is not None else None)
     test_x = torch.from_numpy(windows(dataset, split.test, config.window))
     test_y = torch.from_numpy(split.labels[split.test])
     train_y_all = torch.from_numpy(split.labels)
@@ -267,18 +233,16 @@ def train(
                 "test_accuracy": test_acc,
                 "seconds": time.perf_counter() - began,
             }
-            progress_log.append(epoch + 1, row)
-            for key in ("loss", "train_accuracy", "test_accuracy"):
-                tb.add_scalar(f"action/{key}", row[key], epoch + 1)
+            epochs.write(epoch + 1, row)
             if (epoch + 1) % config.checkpoint_every == 0 or epoch + 1 == config.epochs:
-                _save(run.checkpoint_path(epoch + 1, EXT),
+                nets.save_weights(run.checkpoint_path(epoch + 1, EXT),
                       {"model": model.state_dict(), "optimizer": optimizer.state_dict(), "epoch": epoch + 1,
                        "torch_rng": torch.get_rng_state()})  # fmt: skip
             if progress is not None:
                 progress(epoch + 1, config.epochs)
     finally:
-        tb.close()
-    _save(run.model_path(EXT), {"model": model.state_dict(), "epoch": config.epochs})
+        epochs.close()
+    nets.save_weights(run.model_path(EXT), {"model": model.state_dict(), "epoch": config.epochs})
     return run
 
 
@@ -320,7 +284,7 @@ def load(run: str | os.PathLike, device: str = "cpu") -> Recognizer:
     config = found.read_config()
     if config.get("task") != TASK:
         raise MarionnetteError(f"{found.path} is not an action run: pass a folder `marionnette action train` wrote")
-    dev = pick_device(device)
+    dev = nets.pick_device(device)
     model_config = _model_config(config["model"], config.get("model_config", {}))
     model = build_model(config["model"], len(config["classes"]), model_config).to(dev)
     path = found.model_path(EXT)
