@@ -1,11 +1,12 @@
-"""docs/img/actions_classes.png: every class of the generated skeleton action dataset.
+"""docs/img/actions_classes.png: every class of the generated skeleton action dataset;
+with ``--confusion RUN``, docs/img/actions_confusion.png: that action run's confusion matrix.
 
 One row per class, five frames across one performance of subject 1 (replication 1, view
 1: the camera facing the performer), drawn as Kinect's 25-joint stick figure from that
 camera (x mirrored so the figure appears as the camera sees it), with the same
 performance seen from the side beside it (view 2, 45 degrees off).
 
-    .venv/bin/python scripts/figures_actions.py [--out docs/img/actions_classes.png]
+    .venv/bin/python scripts/figures_actions.py [--out docs/img/actions_classes.png] [--confusion RUN]
 """
 
 from __future__ import annotations
@@ -38,7 +39,14 @@ def draw(ax, frame: np.ndarray, score: np.ndarray, colour: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("docs/img/actions_classes.png"))
+    parser.add_argument("--confusion", type=Path, help="an action run: draw its cross-subject confusion matrix too")
     args = parser.parse_args()
+    if args.confusion is not None:
+        from marionnette.perception.action.plots import confusion_figure
+        from marionnette.perception.action.train import evaluate
+
+        picture = confusion_figure(evaluate(args.confusion), args.out.parent / "actions_confusion.png")
+        print(f"wrote {picture}")
     data = make_actions(ActionConfig(subjects=2, replications=1))
     classes = data.classes
     fig, axes = plt.subplots(len(classes), 2 * FRAMES, figsize=(2 * FRAMES * 1.0, len(classes) * 1.25))
