@@ -2,7 +2,8 @@
 with concatenation, pooling and MTLN; cross-subject and cross-view accuracy.
 
     .venv/bin/python scripts/bench_action.py [--subjects 20] [--epochs 20] [--seeds 0 1 2]
-        [--models lstm stgcn concat pooling mtln] [--cnn scratch] [--device cpu] [--out runs/bench_action]
+        [--models lstm stgcn concat pooling mtln] [--cnn scratch] [--device cpu] [--threads 1]
+        [--out runs/bench_action]
 
 Makes the data (``marionnette data actions`` with ``--subjects``, 3 views, 2 replications,
 seed 0), then trains every model on each protocol's training half for every seed and scores
@@ -59,8 +60,11 @@ def main() -> None:
     parser.add_argument("--features", default="random")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--out", type=Path, default=Path("runs/bench_action"))
+    parser.add_argument("--threads", type=int, default=1, help="torch threads (1: steady on shared cores)")
     args = parser.parse_args()
-    torch.set_num_threads(max(1, torch.get_num_threads()))
+    # One thread: on two cores shared with anything else, torch's two threads wait on each
+    # other (measured here: a Deep LSTM window 715 ms with 2 threads beside another job, 1.1 ms with 1).
+    torch.set_num_threads(args.threads)
 
     data_dir = args.out / "data"
     started = time.perf_counter()
