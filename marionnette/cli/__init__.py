@@ -37,7 +37,7 @@ def options(
     ctx.with_resource(debug_mode(debug))  # held until the command has run
 
 
-from marionnette.cli import action, ae, data, demo, imitate, learn, puppet  # noqa: E402
+from marionnette.cli import action, ae, data, demo, imitate, learn, puppet, style  # noqa: E402
 
 learn.register(app)  # envs, train, eval, watch, play
 puppet.register(app)  # puppet
@@ -45,6 +45,7 @@ imitate.register(app)  # imitate
 data.register(app)  # data actions, data ntu
 action.register(app)  # action train, eval, recognize
 ae.register(app)  # ae train, ae show
+style.register(app)  # style apply, train, texture
 demo.register(app)
 
 
