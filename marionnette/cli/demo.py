@@ -28,7 +28,8 @@ def demo(
     action_subjects: Annotated[int, typer.Option(help="subjects of the demo's action dataset")] = 6,
     action_epochs: Annotated[int, typer.Option(help="epochs of the demo's action recognizer")] = 10,
 ) -> None:
-    """Train tic-tac-toe agents, Pong and the walking character, an action recognizer; score and film them."""
+    """Train tic-tac-toe agents, Pong, the walking character, an action recognizer and an autoencoder; score
+    and film them; paint a photograph in a texture's style."""
     from marionnette import agents
     from marionnette.agents.evaluate import record
     from marionnette.envs import entry
@@ -92,6 +93,19 @@ def demo(
     said = recognize(run.path, "virtual:wave", out=video, window=False)
     console.print(f"the character waves before its camera (a performance it never saw); the recognizer says "
                   f"{said.last!r}: [bold]{video}[/]", soft_wrap=True)  # fmt: skip
+    console.rule("[bold]generation · a denoising autoencoder on the digits; a photograph painted like a texture")
+    from marionnette.cli.style import apply as paint
+    from marionnette.generation.autoencoders.pictures import show
+    from marionnette.generation.autoencoders.train import AETrainConfig
+    from marionnette.generation.autoencoders.train import train as train_ae
+
+    with progress_bar("denoising autoencoder", unit="epochs") as update:
+        run = train_ae(AETrainConfig(data="digits", kind="denoise", epochs=15), device="cpu", runs_dir=runs_dir,
+                       progress=update)  # fmt: skip
+    pictures = show(run.path)
+    console.print(f"held-out digits, noisy and denoised: [bold]{pictures[0].parent}/[/]", soft_wrap=True)
+    paint(content="skimage:chelsea", style="skimage:immunohistochemistry", out=runs_dir / "style" / "chelsea.png",
+          steps=30, size=96, features="random", device="cpu")  # fmt: skip
     console.print(f"demo done in {time.perf_counter() - started:.0f}s; runs are under {runs_dir}/", soft_wrap=True)
 
 
