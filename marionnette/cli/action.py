@@ -14,24 +14,12 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-import yaml
 from rich.table import Table
 
-from marionnette.cli.console import console, one_line_errors, progress_bar
+from marionnette.cli.console import console, key_values, one_line_errors, progress_bar
 from marionnette.errors import MarionnetteError
 
 app = typer.Typer(help="Train and score skeleton action recognizers.", no_args_is_help=True)
-
-
-def _overrides(pairs: list[str]) -> dict:
-    """``key=value`` pairs (values read as YAML: 64, 1e-3, scratch, [64, 128]) as a dict."""
-    out = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key:
-            raise MarionnetteError(f"--set {pair!r}: write key=value, e.g. --set cnn=scratch")
-        out[key.strip()] = yaml.safe_load(value)
-    return out
 
 
 @app.command("train")
@@ -61,8 +49,9 @@ def train_(
     config = None
     if resume is None:
         chosen = None if classes is None else [int(c) for c in classes.split(",") if c.strip()]
+        settings = key_values(set_ or [], "cnn=scratch")
         config = ActionTrainConfig(model=model, epochs=epochs, split=split, window=window, batch_size=batch_size,
-                                   lr=lr, seed=seed, classes=chosen, model_config=_overrides(set_ or []))  # fmt: skip
+                                   lr=lr, seed=seed, classes=chosen, model_config=settings)  # fmt: skip
     started = time.perf_counter()
     try:
         with progress_bar(f"{model if resume is None else 'resume'} on {data or resume}", unit="epochs") as update:

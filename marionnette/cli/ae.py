@@ -12,24 +12,12 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-import yaml
 
-from marionnette.cli.console import console, one_line_errors, progress_bar
+from marionnette.cli.console import console, key_values, one_line_errors, progress_bar
 from marionnette.errors import MarionnetteError
 
 app = typer.Typer(help="Train autoencoders (plain, denoising, sparse, VAE) and draw what they do.",
                   no_args_is_help=True)  # fmt: skip
-
-
-def _overrides(pairs: list[str]) -> dict:
-    """``key=value`` pairs (values read as YAML) as a dict."""
-    out = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key:
-            raise MarionnetteError(f"--set {pair!r}: write key=value, e.g. --set hidden=512")
-        out[key.strip()] = yaml.safe_load(value)
-    return out
 
 
 @app.command("train")
@@ -63,9 +51,10 @@ def train_(
 
     config = None
     if resume is None:
+        settings = key_values(set_ or [], "hidden=512")
         config = AETrainConfig(data=data, kind=kind, arch=arch, code=code, epochs=epochs, batch_size=batch_size,
                                lr=lr, noise=noise, noise_level=noise_level, sparsity=sparsity, beta=beta, size=size,
-                               channels=channels, seed=seed, model_config=_overrides(set_ or []))  # fmt: skip
+                               channels=channels, seed=seed, model_config=settings)  # fmt: skip
     started = time.perf_counter()
     try:
         label = f"{arch} {kind} on {data}" if resume is None else f"resume {resume}"

@@ -152,3 +152,17 @@ def frame_progress(
         yield counted
     finally:
         progress.stop()
+
+
+def key_values(pairs: Iterable[str], example: str) -> dict:
+    """``--set key=value`` pairs as a dict, each value read as YAML (64, 1e-3, scratch,
+    [64, 128]); ``example`` is shown in the one-line error for a pair without ``=``."""
+    import yaml
+
+    out = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise MarionnetteError(f"--set {pair!r}: write key=value, e.g. --set {example}")
+        out[key.strip()] = yaml.safe_load(value)
+    return out
