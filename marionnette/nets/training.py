@@ -62,12 +62,13 @@ def read_weights(
         payload = torch.load(path, map_location=device, weights_only=True)
     except torch.OutOfMemoryError:
         raise  # a whole file on a full device: not the file's fault
-    except (RuntimeError, OSError, EOFError, pickle.UnpicklingError, UnicodeDecodeError) as e:
+    except (RuntimeError, OSError, EOFError, pickle.UnpicklingError, UnicodeDecodeError, IndexError, KeyError) as e:
         # What torch.load raises, measured on cut and bit-flipped checkpoints: RuntimeError
         # from its zip reader ("failed finding central directory"), OSError (EINVAL) from the
         # same on a cut past the header, EOFError on an empty file, UnpicklingError for a file
         # that is not a zip or whose pickle holds more than tensors (weights_only), and
-        # UnicodeDecodeError for a damaged string in it.
+        # UnicodeDecodeError for a damaged string in it; random bytes read as a legacy pickle
+        # can stop torch's weights-only unpickler with IndexError ("pop from empty list") or KeyError.
         reason = (str(e).splitlines() or [""])[0][:120] or "no message"
         raise CheckpointError(
             f"{path} is not a readable {what} ({type(e).__name__}: {reason}): it is cut short or another "

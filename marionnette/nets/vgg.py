@@ -149,7 +149,7 @@ def _imagenet_state(path: Path) -> dict[str, torch.Tensor]:
         )
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
-    except (RuntimeError, OSError, EOFError, pickle.UnpicklingError, UnicodeDecodeError) as e:
+    except (RuntimeError, OSError, EOFError, pickle.UnpicklingError, UnicodeDecodeError, IndexError, KeyError) as e:
         # What torch.load raises on a damaged file (measured in agents/native_ppo.py too):
         # RuntimeError from its zip reader, EOFError when empty, UnpicklingError when the
         # bytes are no pickle or hold more than tensors, OSError/UnicodeDecodeError on a cut.
