@@ -105,7 +105,8 @@ class Run:
         return self.path / CONFIG
 
     def write_config(self, config: dict[str, Any]) -> None:
-        atomic_write_text(self.config_path, yaml.safe_dump(config, sort_keys=False))
+        """``config`` as YAML, atomically; tuples (a dataclass's ``asdict``) are written as lists."""
+        atomic_write_text(self.config_path, yaml.safe_dump(_plain(config), sort_keys=False))
 
     def read_config(self) -> dict[str, Any]:
         try:
@@ -217,3 +218,12 @@ def write_video(path: str | os.PathLike, frames: Iterable[Any], fps: float) -> P
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
     return path
+
+
+def _plain(value: Any) -> Any:
+    """``value`` with tuples as lists, which ``yaml.safe_dump`` writes (it refuses tuples)."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value

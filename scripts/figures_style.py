@@ -30,6 +30,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
+from marionnette.generation.images import to_image, to_tensor  # noqa: E402
 from marionnette.generation.style import (  # noqa: E402
     GatysConfig,
     Perceptual,
@@ -41,7 +42,6 @@ from marionnette.generation.style import (  # noqa: E402
     resize,
     stylize,
 )
-from marionnette.generation.style.images import to_image, to_tensor  # noqa: E402
 
 CONTENTS = ("chelsea", "astronaut")
 STYLES = ("immunohistochemistry", "colorwheel", "hubble_deep_field")

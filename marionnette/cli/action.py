@@ -16,8 +16,7 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from marionnette.cli.console import console, key_values, one_line_errors, progress_bar
-from marionnette.errors import MarionnetteError
+from marionnette.cli.console import console, key_values, one_line_errors, training
 
 app = typer.Typer(help="Train and score skeleton action recognizers.", no_args_is_help=True)
 
@@ -53,13 +52,8 @@ def train_(
         config = ActionTrainConfig(model=model, epochs=epochs, split=split, window=window, batch_size=batch_size,
                                    lr=lr, seed=seed, classes=chosen, model_config=settings)  # fmt: skip
     started = time.perf_counter()
-    try:
-        with progress_bar(f"{model if resume is None else 'resume'} on {data or resume}", unit="epochs") as update:
-            run = train(data, config, device=device, runs_dir=runs_dir, resume=resume, progress=update)
-    except KeyboardInterrupt:
-        raise MarionnetteError(
-            "interrupted: the run keeps its last checkpoint; continue it with `marionnette action train --resume RUN`"
-        ) from None
+    with training(f"{model if resume is None else 'resume'} on {data or resume}", "action") as update:
+        run = train(data, config, device=device, runs_dir=runs_dir, resume=resume, progress=update)
     console.print(f"trained in {time.perf_counter() - started:.1f}s → [bold]{run.path}[/]", soft_wrap=True)
     console.print(f"next: marionnette action eval {run.path}", soft_wrap=True)
 

@@ -13,8 +13,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from marionnette.cli.console import console, key_values, one_line_errors, progress_bar
-from marionnette.errors import MarionnetteError
+from marionnette.cli.console import console, key_values, one_line_errors, training
 
 app = typer.Typer(help="Train autoencoders (plain, denoising, sparse, VAE) and draw what they do.",
                   no_args_is_help=True)  # fmt: skip
@@ -56,14 +55,8 @@ def train_(
                                lr=lr, noise=noise, noise_level=noise_level, sparsity=sparsity, beta=beta, size=size,
                                channels=channels, seed=seed, model_config=settings)  # fmt: skip
     started = time.perf_counter()
-    try:
-        label = f"{arch} {kind} on {data}" if resume is None else f"resume {resume}"
-        with progress_bar(label, unit="epochs") as update:
-            run = train(config, device=device, runs_dir=runs_dir, resume=resume, progress=update)
-    except KeyboardInterrupt:
-        raise MarionnetteError(
-            "interrupted: the run keeps its last checkpoint; continue it with `marionnette ae train --resume RUN`"
-        ) from None
+    with training(f"{arch} {kind} on {data}" if resume is None else f"resume {resume}", "ae") as update:
+        run = train(config, device=device, runs_dir=runs_dir, resume=resume, progress=update)
     console.print(f"trained in {time.perf_counter() - started:.1f}s → [bold]{run.path}[/]", soft_wrap=True)
     console.print(f"next: marionnette ae show {run.path}", soft_wrap=True)
 

@@ -118,6 +118,19 @@ def progress_bar(description: str, unit: str = "steps") -> Iterator[Callable[[in
 
 
 @contextmanager
+def training(description: str, group: str, unit: str = "epochs") -> Iterator[Callable[[int, int], None]]:
+    """:func:`progress_bar` for a trainer of ``marionnette GROUP train``: Ctrl-C becomes one
+    line saying that the run keeps its last checkpoint and how to continue it."""
+    try:
+        with progress_bar(description, unit=unit) as update:
+            yield update
+    except KeyboardInterrupt:
+        raise MarionnetteError(
+            f"interrupted: the run keeps its last checkpoint; continue it with `marionnette {group} train --resume RUN`"
+        ) from None
+
+
+@contextmanager
 def frame_progress(
     description: str, fps: float, total: int | None = None
 ) -> Iterator[Callable[[Iterable[T]], Iterator[T]]]:

@@ -16,7 +16,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from marionnette.cli.console import console, frame_progress, one_line_errors, progress_bar
+from marionnette.cli.console import console, frame_progress, one_line_errors, progress_bar, training
 from marionnette.errors import MarionnetteError
 
 app = typer.Typer(help="Style transfer and texture synthesis.", no_args_is_help=True)
@@ -57,7 +57,7 @@ def apply(
     device: Annotated[str, typer.Option(help="auto, cpu or cuda")] = "auto",
 ) -> None:
     """Paint CONTENT in the manner of STYLE (Gatys et al.), or with a trained network (--model)."""
-    from marionnette.generation.style.images import load_image, save_image
+    from marionnette.generation.images import load_image, save_image
 
     if model is not None:
         _apply_model(content, style, out, model, source, size, max_frames, device)
@@ -68,8 +68,8 @@ def apply(
         raise MarionnetteError(
             "give CONTENT and STYLE (e.g. skimage:chelsea skimage:immunohistochemistry), or --model RUN"
         )
+    from marionnette.generation.images import to_image, to_tensor
     from marionnette.generation.style.gatys import GatysConfig, stylize
-    from marionnette.generation.style.images import to_image, to_tensor
     from marionnette.generation.style.losses import Perceptual, PerceptualConfig
     from marionnette.nets.training import pick_device
 
@@ -100,8 +100,8 @@ def _check_out(out: Path, suffixes: tuple[str, ...]) -> None:
 
 def _apply_model(content: Optional[str], style: Optional[str], out: Path, model: Path, source: Optional[str],
                  size: Optional[int], max_frames: Optional[int], device: str) -> None:  # fmt: skip
+    from marionnette.generation.images import load_image, save_image
     from marionnette.generation.style.fast import load, stylize_image
-    from marionnette.generation.style.images import load_image, save_image
     from marionnette.generation.style.transformer import MULTIPLE
 
     if style is not None:
@@ -167,13 +167,8 @@ def train_(
     elif style is not None:
         raise MarionnetteError(f"--resume continues a run on its own style: drop STYLE ({style})")
     started = time.perf_counter()
-    try:
-        with progress_bar(f"fast network on {style or resume}", unit="batches") as update:
-            run = train(config, device=device, runs_dir=runs_dir, resume=resume, progress=update)
-    except KeyboardInterrupt:
-        raise MarionnetteError(
-            "interrupted: the run keeps its last checkpoint; continue it with `marionnette style train --resume RUN`"
-        ) from None
+    with training(f"fast network on {style or resume}", "style", unit="batches") as update:
+        run = train(config, device=device, runs_dir=runs_dir, resume=resume, progress=update)
     console.print(f"trained in {time.perf_counter() - started:.1f}s → [bold]{run.path}[/]", soft_wrap=True)
     console.print(f"next: marionnette style apply skimage:chelsea --model {run.path} --out chelsea.png", soft_wrap=True)
 
@@ -195,7 +190,7 @@ def texture(
     device: Annotated[str, typer.Option(help="gatys: auto, cpu or cuda")] = "auto",
 ) -> None:
     """Grow a SIZE x SIZE texture like SAMPLE (Efros and Leung, or Gatys et al.)."""
-    from marionnette.generation.style.images import load_image, save_image
+    from marionnette.generation.images import load_image, save_image
 
     if method not in ("efros-leung", "gatys"):
         raise MarionnetteError(f"--method {method!r}: use efros-leung or gatys")

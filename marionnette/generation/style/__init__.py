@@ -14,18 +14,18 @@ module                 what it holds
 :mod:`~.texture`       Efros and Leung's non-parametric synthesis, Gatys' Gram-only
                        texture from noise, and the Gram distance that scores them
 :mod:`~.video`         a webcam or a video file through a trained network, into an MP4
-:mod:`~.images`        reading (a file or ``skimage:NAME``) and writing RGB images
 =====================  ==================================================================
 
-Every image is RGB in ``[0, 1]``: ``(H, W, 3)`` float32 arrays at the edges, ``(N, 3, H,
-W)`` tensors inside. VGG's ImageNet weights are read from torchvision's cache file and never
-downloaded; ``features="random"`` is the seeded random VGG, which still carries texture
-statistics. This package imports torch.
+Images are read and written by :mod:`marionnette.generation.images`; every image is RGB in
+``[0, 1]``: ``(H, W, 3)`` float32 arrays at the edges, ``(N, 3, H, W)`` tensors inside.
+VGG's ImageNet weights are read from torchvision's cache file and never downloaded;
+``features="random"`` is the seeded random VGG, which still carries texture statistics.
+This package imports torch.
 """
 
+from marionnette.generation.images import SKIMAGE_IMAGES, load_image, read_image, resize, save_image
 from marionnette.generation.style.fast import FastTrainConfig, load, stylize_frames, stylize_image, train
 from marionnette.generation.style.gatys import GatysConfig, Result, stylize
-from marionnette.generation.style.images import SKIMAGE_IMAGES, load_image, read_image, resize, save_image
 from marionnette.generation.style.losses import (
     CONTENT_LAYERS,
     STYLE_LAYERS,

@@ -22,7 +22,7 @@ import torch
 import torch.nn.functional as F
 
 from marionnette.errors import MarionnetteError
-from marionnette.generation.style.images import SKIMAGE_PREFIX, read_image, resize, to_tensor
+from marionnette.generation.images import SKIMAGE_PREFIX, read_image, resize, to_tensor
 
 CONTENT_PHOTOS: tuple[str, ...] = tuple(
     f"skimage:{name}" for name in ("astronaut", "coffee", "rocket", "camera", "coins", "moon")

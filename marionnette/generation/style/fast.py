@@ -35,8 +35,7 @@ import numpy as np
 import torch
 
 from marionnette.errors import CheckpointError, MarionnetteError
-from marionnette.generation.style.content import CONTENT_PHOTOS, ContentCrops
-from marionnette.generation.style.images import (
+from marionnette.generation.images import (
     SKIMAGE_PREFIX,
     load_image,
     read_image,
@@ -46,6 +45,7 @@ from marionnette.generation.style.images import (
     to_tensor,
     to_uint8,
 )
+from marionnette.generation.style.content import CONTENT_PHOTOS, ContentCrops
 from marionnette.generation.style.losses import Perceptual, PerceptualConfig, Targets
 from marionnette.generation.style.transformer import MULTIPLE, TransformerConfig, TransformerNet
 from marionnette.nets import training as nets
@@ -96,15 +96,6 @@ class FastTrainConfig:
                 raise MarionnetteError(f"{name} is {getattr(self, name)}: give at least 1")
         if self.lr <= 0:
             raise MarionnetteError(f"lr is {self.lr}: give a positive learning rate")
-
-
-def _plain(value: Any) -> Any:
-    """``asdict`` output with tuples as lists, for ``yaml.safe_dump``."""
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return value
 
 
 def _source(text: str) -> str:
@@ -159,7 +150,7 @@ def train(
                                      content=tuple(_source(c) for c in config.content))  # fmt: skip
         run = Run.create(runs_dir, TASK, MODEL, config.seed)
         save_image(run.path / STYLE_FILE, style)
-        run.write_config({"task": TASK, "model": MODEL, "train": _plain(asdict(config))})
+        run.write_config({"task": TASK, "model": MODEL, "train": asdict(config)})
     # Both a new run and a resumed one read the style back from the PNG: the same 8-bit pixels.
     style = to_tensor(read_image(run.path / STYLE_FILE)).to(dev)
     grams = perceptual.targets(None, style).grams

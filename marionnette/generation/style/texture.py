@@ -31,8 +31,8 @@ import numpy as np
 import torch
 
 from marionnette.errors import MarionnetteError
+from marionnette.generation.images import as_rgb, to_image, to_tensor
 from marionnette.generation.style.gatys import noise_like, optimise
-from marionnette.generation.style.images import as_rgb, to_image, to_tensor
 from marionnette.generation.style.losses import Perceptual, PerceptualConfig, style_loss
 
 SEED_SIDE = 3  # the seed patch (the paper's 3x3)

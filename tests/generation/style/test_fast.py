@@ -5,11 +5,11 @@ import torch
 import yaml
 
 from marionnette.errors import CheckpointError, MarionnetteError
+from marionnette.generation.images import load_image, read_image, to_tensor
 from marionnette.generation.style.content import HELD_OUT_PHOTOS, ContentCrops
 from marionnette.generation.style.fast import FastTrainConfig, load, read_weights, stylize, train
 from marionnette.generation.style.gatys import GatysConfig
 from marionnette.generation.style.gatys import stylize as gatys
-from marionnette.generation.style.images import load_image, read_image, to_tensor
 from marionnette.generation.style.losses import PerceptualConfig
 from marionnette.generation.style.transformer import TransformerConfig, TransformerNet
 from marionnette.runs import read_progress

@@ -4,8 +4,8 @@ import pytest
 import torch
 
 from marionnette.errors import MarionnetteError
+from marionnette.generation.images import load_image, to_tensor
 from marionnette.generation.style.gatys import GatysConfig, stylize
-from marionnette.generation.style.images import load_image, to_tensor
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ import torch
 from typer.testing import CliRunner
 
 from marionnette.cli.style import app
-from marionnette.generation.style.images import read_image
+from marionnette.generation.images import read_image
 from marionnette.runs import write_video
 
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from marionnette.errors import MarionnetteError
-from marionnette.generation.style.images import load_image, resize
+from marionnette.generation.images import load_image, resize
 from marionnette.generation.style.texture import efros_leung, gatys_texture, gram_distance
 
 SIZE = 32

@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from marionnette.errors import MarionnetteError
-from marionnette.generation.style.images import (
+from marionnette.generation.images import (
     SKIMAGE_IMAGES,
     as_rgb,
     load_image,
