@@ -4,7 +4,9 @@
 (:mod:`marionnette.datasets.actions`); ``data ntu`` turns a folder of NTU RGB+D
 ``.skeleton`` files into the same layout. Either writes ``DIR/actions.npz``
 (:class:`marionnette.perception.action.data.ActionData`) and, with ``--pyskl``, the
-PySKL / MMAction2 annotation pickle beside it.
+PySKL / MMAction2 annotation pickle beside it. ``data frames`` renders the games or the
+character into a folder of PNGs (:mod:`marionnette.datasets.frames`), the images the
+generation layer reads.
 """
 
 from __future__ import annotations
@@ -70,6 +72,26 @@ def ntu(
     if skipped:
         console.print(f"skipped {skipped} unreadable file(s) of {len(files)}", highlight=False)
     _written(data, out, pyskl, started)
+
+
+@app.command()
+@one_line_errors
+def frames(
+    source: Annotated[str, typer.Argument(help="arcade, arcade:breakout|pong|freeway|asterix, or character")],
+    out: Annotated[Path, typer.Option(help="the folder to write frame_00000.png ... and frames.yaml into")],
+    count: Annotated[int, typer.Option(help="frames to render")] = 1000,
+    size: Annotated[int, typer.Option(help="pixels a side (square frames)")] = 64,
+    seed: Annotated[int, typer.Option(help="the same seed makes the same frames")] = 0,
+) -> None:
+    """Render frames of the arcade games or the character into a folder of PNGs (reused when it already holds them)."""
+    from marionnette.datasets.frames import write_frames
+
+    started = time.perf_counter()
+    path = write_frames(out, source, count, size, seed)
+    console.print(
+        f"{count} frames of {source}, {size}x{size} → [bold]{path}[/] in {time.perf_counter() - started:.1f}s",
+        soft_wrap=True,
+    )
 
 
 def register(root: typer.Typer) -> None:

@@ -3,4 +3,7 @@
 :mod:`~.actions`: a skeleton action dataset the character performs, filmed as Kinect would
 see it (NTU RGB+D's layout and protocols). Learners never import this package: they read
 the files it writes (:class:`marionnette.perception.action.data.ActionData`).
+
+:mod:`~.frames`: frames rendered of the arcade games and the character, a folder of PNGs
+the generation layer reads as any image folder.
 """

@@ -230,6 +230,13 @@ class ArcadeVectorEnv(VectorEnv):
             grid[r * (h + 2) : r * (h + 2) + h, c * (w + 2) : c * (w + 2) + w] = frame
         return grid
 
+    def render_all(self, height: int = RENDER_H, width: int = RENDER_W) -> np.ndarray:
+        """The RGB frame of every env, ``(N, height, width, 3)`` uint8, whatever ``render_mode``
+        is: the playfield drawn straight at that size (area-sampled, so no resize is needed),
+        for code that wants each game's own picture rather than :meth:`render`'s grid."""
+        frames = self._draw(self._state, self._palette(grey=False), height, width)  # (N, 3, H, W)
+        return frames.permute(0, 2, 3, 1).cpu().numpy()
+
     # -- shared machinery --------------------------------------------------------------
 
     def _reset_where(self, where: torch.Tensor) -> None:

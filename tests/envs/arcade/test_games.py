@@ -145,3 +145,15 @@ def test_render_grid_of_several(env_id):
     h, w, _ = one.render().shape
     grid = envs.render()
     assert grid.shape == (2 * (h + 2), 3 * (w + 2), 3)
+
+
+@pytest.mark.parametrize("env_id", IDS)
+def test_render_all_draws_each_env_as_render_does(env_id):
+    envs = make_vec(env_id, 3, render_mode="rgb_array")
+    envs.reset(seed=0)
+    frames = envs.unwrapped.render_all()
+    one = gym.make(env_id, render_mode="rgb_array")
+    one.reset(seed=1)  # env 1 of the batch plays seed 0 + 1
+    assert frames.shape == (3, *one.render().shape) and frames.dtype == np.uint8
+    np.testing.assert_array_equal(frames[1], one.render())
+    assert envs.unwrapped.render_all(64, 49).shape == (3, 64, 49, 3)
