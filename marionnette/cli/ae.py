@@ -1,8 +1,10 @@
 """``marionnette ae``: train autoencoders and look at what they learned.
 
-``ae train --kind plain|denoise|sparse|vae --data digits|photos|DIR`` writes a run
+``ae train --kind plain|denoise|sparse|vae --data digits|photos|arcade|character|DIR`` writes a run
 directory (:mod:`marionnette.generation.autoencoders.train`); ``ae show RUN`` prints its
 held-out scores and draws its pictures (:mod:`marionnette.generation.autoencoders.pictures`).
+``arcade``, ``arcade:GAME`` and ``character`` are frames the project renders
+(:mod:`marionnette.datasets.frames`, 1,000 at 64 px), cached under ``RUNS_DIR/frames/``.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import typer
 
 from marionnette.cli.console import console, key_values, one_line_errors, training
 
+FRAMES = 1000  # rendered frames an autoencoder learns from (a fifth held out)
+
 app = typer.Typer(help="Train autoencoders (plain, denoising, sparse, VAE) and draw what they do.",
                   no_args_is_help=True)  # fmt: skip
 
@@ -23,7 +27,9 @@ app = typer.Typer(help="Train autoencoders (plain, denoising, sparse, VAE) and d
 @one_line_errors
 def train_(
     kind: Annotated[str, typer.Option(help="plain, denoise, sparse or vae")] = "plain",
-    data: Annotated[str, typer.Option(help="digits, photos, or a folder of PNG/JPG images")] = "digits",
+    data: Annotated[
+        str, typer.Option(help="digits, photos, arcade, arcade:GAME, character, or a folder of PNG/JPG images")
+    ] = "digits",
     arch: Annotated[str, typer.Option(help="mlp or conv")] = "mlp",
     epochs: Annotated[int, typer.Option(help="passes over the training images")] = 30,
     code: Annotated[int, typer.Option(help="units of the code (the VAE's latent)")] = 16,
@@ -50,8 +56,11 @@ def train_(
 
     config = None
     if resume is None:
+        from marionnette.datasets.frames import cached_frames, is_frame_source
+
+        folder = str(cached_frames(runs_dir / "frames", data, FRAMES, 64, seed)) if is_frame_source(data) else data
         settings = key_values(set_ or [], "hidden=512")
-        config = AETrainConfig(data=data, kind=kind, arch=arch, code=code, epochs=epochs, batch_size=batch_size,
+        config = AETrainConfig(data=folder, kind=kind, arch=arch, code=code, epochs=epochs, batch_size=batch_size,
                                lr=lr, noise=noise, noise_level=noise_level, sparsity=sparsity, beta=beta, size=size,
                                channels=channels, seed=seed, model_config=settings)  # fmt: skip
     started = time.perf_counter()

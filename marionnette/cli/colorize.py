@@ -32,18 +32,16 @@ FRAME_SIZE = 64
 
 def images(data: list[str], runs_dir: Path, held_out: bool, seed: int = 0) -> tuple[str, ...]:
     """What ``--data`` names, as image sources: the training set, or (``held_out``) pictures it leaves out."""
+    from marionnette.datasets.frames import cached_frames, is_frame_source
     from marionnette.generation.colorize.data import COLOUR_PHOTOS, HELD_OUT_PHOTOS
 
     found: list[str] = []
     for name in data:
         if name == "photos":
             found += HELD_OUT_PHOTOS if held_out else COLOUR_PHOTOS
-        elif name == "character" or name.split(":")[0] == "arcade":
-            from marionnette.datasets.frames import write_frames
-
+        elif is_frame_source(name):
             count, frames_seed = (HELD_OUT_FRAMES, seed + 1) if held_out else (FRAMES, seed)  # another seed: new frames
-            folder = runs_dir / "frames" / f"{name.replace(':', '-')}__{FRAME_SIZE}px__{count}__seed{frames_seed}"
-            found.append(str(write_frames(folder, name, count, FRAME_SIZE, frames_seed)))
+            found.append(str(cached_frames(runs_dir / "frames", name, count, FRAME_SIZE, frames_seed)))
         else:
             if held_out:
                 raise MarionnetteError(f"--data {name}: eval names its own pictures with --images, not --data")
@@ -121,7 +119,8 @@ def apply(
 def eval_(
     run: Annotated[Path, typer.Argument(help="a colorize run directory")],
     images_: Annotated[
-        Optional[list[str]], typer.Option("--images", help="pictures to score (default: what the run's data leaves out)")
+        Optional[list[str]],
+        typer.Option("--images", help="pictures to score (default: what the run's data leaves out)"),
     ] = None,
     size: Annotated[int, typer.Option(help="longer side the pictures are scored at")] = 128,
     temperature: Annotated[float, typer.Option(help="annealed mean: 1 the mean, 0 the mode (0.38)")] = 0.38,

@@ -232,4 +232,16 @@ def write_frames(out: str | Path, source: str, count: int, size: int = 64, seed:
     return out
 
 
-__all__ = ["FRAME_SOURCES", "render_frames", "write_frames"]
+def is_frame_source(name: str) -> bool:
+    """Whether a ``--data`` name asks for the project's renders (``arcade``, ``arcade:GAME``, ``character``)."""
+    return name == "character" or name.split(":")[0] == "arcade"
+
+
+def cached_frames(root: str | Path, source: str, count: int, size: int = 64, seed: int = 0) -> Path:
+    """:func:`write_frames` into ``root/<source>__<size>px__<count>__seed<seed>``: how the
+    trainers' ``--data arcade|character`` find (or make) their frames under ``RUNS_DIR/frames``."""
+    name = f"{source.replace(':', '-')}__{size}px__{count}__seed{seed}"
+    return write_frames(Path(root) / name, source, count, size, seed)
+
+
+__all__ = ["FRAME_SOURCES", "cached_frames", "is_frame_source", "render_frames", "write_frames"]

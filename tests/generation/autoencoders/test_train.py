@@ -141,3 +141,14 @@ def test_the_train_command_writes_a_run_and_resumes_it(cli, tmp_path):
     result = cli("ae", "train", "--data", tmp_path / "nowhere", "--runs-dir", runs)
     assert result.exit_code == 2 and "use digits, photos or a folder" in result.output
     assert len(list(runs.iterdir())) == 1  # the bad commands made no run
+
+
+def test_the_project_renders_are_data_too(cli, tmp_path):
+    """``--data arcade:pong`` renders 1,000 frames once into RUNS_DIR/frames and learns from that folder."""
+    result = cli("ae", "train", "--data", "arcade:pong", "--epochs", "1", "--size", "16", "--device", "cpu",
+                 "--runs-dir", tmp_path)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    folder = tmp_path / "frames" / "arcade-pong__64px__1000__seed0"
+    assert len(list(folder.glob("frame_*.png"))) == 1000
+    run = next(tmp_path.glob("ae__plain__*"))
+    assert yaml.safe_load((run / "config.yaml").read_text())["data"] == str(folder.resolve())
