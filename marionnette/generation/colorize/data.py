@@ -23,9 +23,7 @@ from marionnette.errors import MarionnetteError
 from marionnette.generation.images import SKIMAGE_PREFIX
 from marionnette.generation.style.content import ContentCrops
 
-COLOUR_PHOTOS: tuple[str, ...] = tuple(
-    f"{SKIMAGE_PREFIX}{name}" for name in ("astronaut", "coffee", "rocket")
-)
+COLOUR_PHOTOS: tuple[str, ...] = tuple(f"{SKIMAGE_PREFIX}{name}" for name in ("astronaut", "coffee", "rocket"))
 """scikit-image's colour photographs of everyday scenes, less the held-out one (its grey ones teach no
 colour; immunohistochemistry and retina, nearly all stain-brown or retina-orange, would teach that
 the world is saturated)."""
