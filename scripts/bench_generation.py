@@ -1,13 +1,14 @@
 """Fast style network against Gatys' optimisation: frames a second beside seconds an image, at the same sizes.
 
-    .venv/bin/python scripts/bench_generation.py [--sizes 256 512] [--frames 10] [--gatys-steps 300]
-        [--measure-steps 5] [--features random] [--threads N] [--device cpu]
+    .venv/bin/python scripts/bench_generation.py [--sizes 256 512] [--channels 32 16] [--frames 10]
+        [--gatys-steps 300] [--measure-steps 5] [--features random] [--threads N] [--device cpu]
 
 For each size S (an S x S image, batch of one, on ``--device``):
 
-- the fast network (Johnson et al.'s: 32 channels, 5 residual blocks; its weights do not
-  change its speed, so it is not trained here): the median time of ``--frames`` forward
-  passes after two warm-up passes, as frames a second;
+- the fast network at each width of ``--channels`` (Johnson et al.'s is 32 channels, 5
+  residual blocks; 16 channels is the light form, about a quarter of the arithmetic; the
+  weights do not change the speed, so it is not trained here): the median time of
+  ``--frames`` forward passes after two warm-up passes, as frames a second;
 - Gatys' optimisation (L-BFGS from the content image, the loss on VGG19 to ``relu5_1``):
   ``--measure-steps`` loss evaluations timed after one warm-up evaluation, their mean
   times ``--gatys-steps`` (the command's default, 300) as the seconds for one image. With
@@ -29,7 +30,14 @@ import time
 
 import torch
 
-from marionnette.generation.style import GatysConfig, Perceptual, PerceptualConfig, TransformerNet, stylize
+from marionnette.generation.style import (
+    GatysConfig,
+    Perceptual,
+    PerceptualConfig,
+    TransformerConfig,
+    TransformerNet,
+    stylize,
+)
 from marionnette.nets.training import pick_device
 
 
@@ -39,10 +47,10 @@ def _sync(device: torch.device) -> None:
 
 
 @torch.no_grad()
-def fast_seconds(size: int, frames: int, device: torch.device) -> float:
+def fast_seconds(size: int, frames: int, device: torch.device, channels: int = 32) -> float:
     """Median seconds of one forward pass of the network on an ``(1, 3, size, size)`` image."""
     torch.manual_seed(0)
-    net = TransformerNet().to(device).eval()
+    net = TransformerNet(TransformerConfig(channels=channels)).to(device).eval()
     x = torch.rand(1, 3, size, size, device=device)
     for _ in range(2):
         net(x)
@@ -72,6 +80,7 @@ def gatys_seconds_per_step(size: int, steps: int, perceptual: Perceptual, device
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[256, 512])
+    parser.add_argument("--channels", type=int, nargs="+", default=[32, 16], help="the networks' widths")
     parser.add_argument("--frames", type=int, default=10, help="timed forward passes of the network")
     parser.add_argument("--gatys-steps", type=int, default=300, help="the evaluations one Gatys image takes")
     parser.add_argument("--measure-steps", type=int, default=5, help="evaluations actually timed")
@@ -87,14 +96,15 @@ def main() -> None:
     print(f"device {device} ({where}), {os.cpu_count()} CPUs, torch {torch.__version__}, "
           f"{torch.get_num_threads()} threads", flush=True)  # fmt: skip
     measured = "timed" if args.measure_steps >= args.gatys_steps else f"{args.measure_steps} timed, extrapolated"
-    header = f"{'size':>9}  {'fast ms/frame':>13}  {'fast FPS':>8}  {'Gatys s/step':>12}  {'Gatys s/image':>13}  ratio"
-    print(header)
+    header = f"{'size':>9}  {'net':>5}  {'fast ms/frame':>13}  {'fast FPS':>8}  {'Gatys s/step':>12}  "
+    print(header + f"{'Gatys s/image':>13}  ratio")
     for size in args.sizes:
-        fast = fast_seconds(size, args.frames, device)
         step = gatys_seconds_per_step(size, min(args.measure_steps, args.gatys_steps), perceptual, device)
         image = step * args.gatys_steps
-        print(f"{size:>4}x{size:<4}  {1000 * fast:>13.1f}  {1 / fast:>8.2f}  {step:>12.3f}  {image:>13.1f}  "
-              f"{image / fast:>5.0f}x", flush=True)  # fmt: skip
+        for channels in args.channels:
+            fast = fast_seconds(size, args.frames, device, channels)
+            print(f"{size:>4}x{size:<4}  {f'c={channels}':>5}  {1000 * fast:>13.1f}  {1 / fast:>8.2f}  {step:>12.3f}  "
+                  f"{image:>13.1f}  {image / fast:>5.0f}x", flush=True)  # fmt: skip
     print(f"Gatys: L-BFGS, {args.gatys_steps} steps an image ({measured}); {args.features} VGG19 features")
 
 

@@ -106,7 +106,42 @@ def demo(
     console.print(f"held-out digits, noisy and denoised: [bold]{pictures[0].parent}/[/]", soft_wrap=True)
     paint(content="skimage:chelsea", style="skimage:immunohistochemistry", out=runs_dir / "style" / "chelsea.png",
           steps=30, size=96, features="random", device="cpu")  # fmt: skip
+    _colorize(runs_dir)
     console.print(f"demo done in {time.perf_counter() - started:.0f}s; runs are under {runs_dir}/", soft_wrap=True)
+
+
+def _colorize(runs_dir: Path) -> None:
+    """Zhang et al.'s colorizer trained on frames of the four games; held-out frames grey, coloured, true."""
+    import numpy as np
+
+    from marionnette.datasets.frames import cached_frames
+    from marionnette.generation.colorize import (
+        ColorizeTrainConfig,
+        ColorNetConfig,
+        colorize_image,
+        evaluate,
+        grey_baseline,
+        load,
+        score,
+        train,
+    )
+    from marionnette.generation.colorize.data import image_sources
+    from marionnette.generation.images import load_image, save_image
+
+    console.rule("[bold]generation · colorizing the games' frames from their lightness (Zhang et al.)")
+    training = cached_frames(runs_dir / "frames", "arcade", 128, 64, seed=0)
+    truths = [load_image(s) for s in image_sources([cached_frames(runs_dir / "frames", "arcade", 16, 64, seed=1)])]
+    config = ColorizeTrainConfig(images=(str(training),), size=64, epochs=1, steps_per_epoch=200, batch_size=8,
+                                 prior_batches=4, net=ColorNetConfig(channels=8))  # fmt: skip
+    with progress_bar("colorizer", unit="batches") as update:
+        net = load(train(config, device="cpu", runs_dir=runs_dir, progress=update).path)
+    ours, grey = evaluate(net, truths), score([grey_baseline(t) for t in truths], truths)
+    shown = truths[::4]  # one frame of each game: grey, coloured, true, one row each
+    strip = np.concatenate([np.concatenate(row, axis=1) for row in
+                            ([grey_baseline(t) for t in shown], [colorize_image(net, t) for t in shown], shown)])
+    path = save_image(runs_dir / "colorize" / "arcade.png", strip)  # fmt: skip
+    console.print(f"{len(truths)} held-out frames: PSNR {ours.psnr:.1f} dB coloured, {grey.psnr:.1f} dB grey; "
+                  f"rows grey, coloured, true: [bold]{path}[/]", soft_wrap=True, highlight=False)  # fmt: skip
 
 
 def register(app: typer.Typer) -> None:
