@@ -42,8 +42,10 @@ from marionnette.generation.colorize import (  # noqa: E402
     score,
     train,
 )
-from marionnette.generation.colorize.data import image_sources  # noqa: E402
-from marionnette.generation.images import load_image  # noqa: E402
+from marionnette.generation.images import (
+    image_sources,  # noqa: E402
+    load_image,  # noqa: E402
+)
 
 MODELS = (  # (name, head, λ)
     ("classes, rebalanced (λ 0.5)", "classes", 0.5),

@@ -128,10 +128,9 @@ def eval_(
     device: Annotated[str, typer.Option(help="auto, cpu or cuda")] = "cpu",
 ) -> None:
     """Score RUN on held-out pictures beside the grey baseline: PSNR, SSIM, mean chroma."""
-    from marionnette.generation.colorize.data import image_sources
     from marionnette.generation.colorize.evaluate import evaluate, grey_baseline, score
     from marionnette.generation.colorize.train import load
-    from marionnette.generation.images import load_image
+    from marionnette.generation.images import image_sources, load_image
 
     net = load(run, device)
     sources = images_ or list(images(_trained_on(run), runs_dir, held_out=True, seed=_seed(run)))

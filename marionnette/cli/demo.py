@@ -125,8 +125,7 @@ def _colorize(runs_dir: Path) -> None:
         score,
         train,
     )
-    from marionnette.generation.colorize.data import image_sources
-    from marionnette.generation.images import load_image, save_image
+    from marionnette.generation.images import image_sources, load_image, save_image
 
     console.rule("[bold]generation · colorizing the games' frames from their lightness (Zhang et al.)")
     training = cached_frames(runs_dir / "frames", "arcade", 128, 64, seed=0)
@@ -137,8 +136,12 @@ def _colorize(runs_dir: Path) -> None:
         net = load(train(config, device="cpu", runs_dir=runs_dir, progress=update).path)
     ours, grey = evaluate(net, truths), score([grey_baseline(t) for t in truths], truths)
     shown = truths[::4]  # one frame of each game: grey, coloured, true, one row each
-    strip = np.concatenate([np.concatenate(row, axis=1) for row in
-                            ([grey_baseline(t) for t in shown], [colorize_image(net, t) for t in shown], shown)])
+    strip = np.concatenate(
+        [
+            np.concatenate(row, axis=1)
+            for row in ([grey_baseline(t) for t in shown], [colorize_image(net, t) for t in shown], shown)
+        ]
+    )
     path = save_image(runs_dir / "colorize" / "arcade.png", strip)  # fmt: skip
     console.print(f"{len(truths)} held-out frames: PSNR {ours.psnr:.1f} dB coloured, {grey.psnr:.1f} dB grey; "
                   f"rows grey, coloured, true: [bold]{path}[/]", soft_wrap=True, highlight=False)  # fmt: skip

@@ -25,6 +25,7 @@ from __future__ import annotations
 import difflib
 import logging
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -46,6 +47,7 @@ others in :mod:`skimage.data` (``lily``, ``brain``, ...) need a download and are
 SKIMAGE_IMAGES: tuple[str, ...] = SKIMAGE_TEXTURES + SKIMAGE_PHOTOS
 
 _WHITE = 1.0  # what shows through a transparent pixel
+SUFFIXES = (".png", ".jpg", ".jpeg")  # what a folder of pictures is read for
 
 
 def read_image(source: str | os.PathLike, quiet: bool = False) -> np.ndarray:
@@ -154,6 +156,24 @@ def as_rgb(array: np.ndarray, name: str = "the image", quiet: bool = False) -> n
     return np.ascontiguousarray(values, dtype=np.float32)
 
 
+def image_sources(sources: Sequence[str | os.PathLike]) -> tuple[str, ...]:
+    """``sources`` with each folder replaced by the image files in it (sorted by name)."""
+    found: list[str] = []
+    for source in sources:
+        text = str(source)
+        path = Path(text)
+        if not text.startswith(SKIMAGE_PREFIX) and path.is_dir():
+            files = sorted(str(p) for p in path.iterdir() if p.suffix.lower() in SUFFIXES and p.is_file())
+            if not files:
+                raise MarionnetteError(f"{path} holds no .png, .jpg or .jpeg image: put the pictures there")
+            found += files
+        else:
+            found.append(text)
+    if not found:
+        raise MarionnetteError("no images: give image files, a folder of them, or skimage:NAME")
+    return tuple(found)
+
+
 def resize(image: np.ndarray, size: int, multiple: int = 1) -> np.ndarray:
     """``image (H, W, 3)`` scaled so its longer side is ``size`` pixels (aspect kept), each
     side rounded to a multiple of ``multiple`` (the fast network takes multiples of 4);
@@ -222,7 +242,9 @@ __all__ = [
     "SKIMAGE_IMAGES",
     "SKIMAGE_PHOTOS",
     "SKIMAGE_TEXTURES",
+    "SUFFIXES",
     "as_rgb",
+    "image_sources",
     "load_image",
     "read_image",
     "resize",

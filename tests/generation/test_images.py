@@ -81,3 +81,18 @@ def test_resize_keeps_the_aspect_and_rounds_to_multiples(tmp_path):
     assert np.abs(back - image).max() <= 0.5 / 255 + 1e-6  # 8 bits, rounded
     assert not list(tmp_path.glob(".*partial"))  # written atomically
     np.testing.assert_array_equal(to_image(to_tensor(image)), image)
+
+
+def test_a_folder_stands_for_the_pictures_in_it(tmp_path):
+    from marionnette.generation.images import image_sources
+    from marionnette.generation.style.content import ContentCrops
+
+    for name in ("b.png", "a.jpg"):
+        save_image(tmp_path / name, np.full((40, 40, 3), 0.5, np.float32))
+    (tmp_path / "readme.txt").write_text("not a picture")
+    found = image_sources([tmp_path, "skimage:coffee"])
+    assert [s.rsplit("/", 1)[-1] for s in found] == ["a.jpg", "b.png", "skimage:coffee"]
+    assert ContentCrops([tmp_path], 16).batch(0, 2).shape == (2, 3, 16, 16)  # the style network's content too
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(MarionnetteError, match="holds no .png, .jpg or .jpeg image"):
+        image_sources([tmp_path / "empty"])

@@ -11,9 +11,9 @@
   model, RGB for a grey one, RGBA, palette) are converted, and a warning says how many; a
   file that does not decode is named in one line.
 
-The frames the project renders of its character (a ``character`` source) need the MuJoCo
-renderer of the datasets layer, which this layer may not import: a folder of exported
-frames is read as any folder is.
+The frames the project renders of its games and character come as a folder too
+(:mod:`marionnette.datasets.frames`, which this layer does not import): ``marionnette data
+frames`` writes one, and ``ae train --data arcade|character`` renders one first.
 
 Images are ``(N, C, H, W)`` float32 in ``[0, 1]``. This module needs numpy, Pillow,
 scikit-learn and scikit-image, not torch.

@@ -14,13 +14,11 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Sequence
-from pathlib import Path
 
 import numpy as np
 import torch
 
-from marionnette.errors import MarionnetteError
-from marionnette.generation.images import SKIMAGE_PREFIX
+from marionnette.generation.images import SKIMAGE_PREFIX, image_sources
 from marionnette.generation.style.content import ContentCrops
 
 COLOUR_PHOTOS: tuple[str, ...] = tuple(f"{SKIMAGE_PREFIX}{name}" for name in ("astronaut", "coffee", "rocket"))
@@ -28,26 +26,7 @@ COLOUR_PHOTOS: tuple[str, ...] = tuple(f"{SKIMAGE_PREFIX}{name}" for name in ("a
 colour; immunohistochemistry and retina, nearly all stain-brown or retina-orange, would teach that
 the world is saturated)."""
 HELD_OUT_PHOTOS: tuple[str, ...] = (f"{SKIMAGE_PREFIX}chelsea",)
-SUFFIXES = (".png", ".jpg", ".jpeg")
 _PRIOR_BATCHES = 2**40  # the prior is counted on batches from here on
-
-
-def image_sources(sources: Sequence[str | os.PathLike]) -> tuple[str, ...]:
-    """``sources`` with each folder replaced by the image files in it (sorted by name)."""
-    found: list[str] = []
-    for source in sources:
-        text = str(source)
-        path = Path(text)
-        if not text.startswith(SKIMAGE_PREFIX) and path.is_dir():
-            files = sorted(str(p) for p in path.iterdir() if p.suffix.lower() in SUFFIXES and p.is_file())
-            if not files:
-                raise MarionnetteError(f"{path} holds no .png, .jpg or .jpeg image: put colour pictures there")
-            found += files
-        else:
-            found.append(text)
-    if not found:
-        raise MarionnetteError("no images to colorize from: give image files, a folder of them, or skimage:NAME")
-    return tuple(found)
 
 
 def rgb_to_lab(rgb: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

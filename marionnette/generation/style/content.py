@@ -5,8 +5,8 @@ of photographs scikit-image ships (:data:`CONTENT_PHOTOS`), or any image files. 
 training batch is ``batch_size`` random square crops, each from a photograph picked at
 random, of a random side between ``size`` and the photograph's shorter side, resized to
 ``size`` x ``size`` and flipped left-right half the time: many views of few pictures.
-The project's own renders (the character, the arcade games) belong here too, but reading
-them needs the datasets layer, which generation sits below; they are left out.
+A folder stands for every picture in it, so the project's own renders (the character, the
+arcade games: ``marionnette data frames``) are content too.
 
 Batch ``k`` of a run is drawn from ``numpy.random.default_rng([seed, k])``, so a resumed
 run draws what an uninterrupted one would.
@@ -22,7 +22,7 @@ import torch
 import torch.nn.functional as F
 
 from marionnette.errors import MarionnetteError
-from marionnette.generation.images import SKIMAGE_PREFIX, read_image, resize, to_tensor
+from marionnette.generation.images import SKIMAGE_PREFIX, image_sources, read_image, resize, to_tensor
 
 CONTENT_PHOTOS: tuple[str, ...] = tuple(
     f"skimage:{name}" for name in ("astronaut", "coffee", "rocket", "camera", "coins", "moon")
@@ -35,7 +35,8 @@ _WORKING = 2  # photographs are kept with their shorter side at this many crop s
 
 
 class ContentCrops:
-    """Random ``(B, 3, size, size)`` crops of ``photos`` (paths or ``skimage:NAME``), batch ``k`` from ``(seed, k)``."""
+    """Random ``(B, 3, size, size)`` crops of ``photos`` (files, folders of them, ``skimage:NAME``), batch ``k``
+    from ``(seed, k)``."""
 
     def __init__(self, photos: Sequence[str | os.PathLike], size: int, seed: int = 0):
         if not photos:
@@ -43,7 +44,7 @@ class ContentCrops:
         self.size = size
         self.seed = seed
         self.photos = []  # each (1, 3, h, w), shorter side <= _WORKING * size
-        for photo in photos:
+        for photo in image_sources(photos):
             # scikit-image's grey photographs are in the default set on purpose: no warning each run
             image = read_image(photo, quiet=str(photo).startswith(SKIMAGE_PREFIX))
             H, W = image.shape[:2]

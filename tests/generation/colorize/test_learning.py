@@ -19,8 +19,7 @@ from marionnette.generation.colorize import (
     score,
     train,
 )
-from marionnette.generation.colorize.data import image_sources
-from marionnette.generation.images import load_image
+from marionnette.generation.images import image_sources, load_image
 
 
 @pytest.fixture(scope="module")

@@ -6,11 +6,11 @@ import torch
 import yaml
 
 from marionnette.errors import CheckpointError, MarionnetteError
-from marionnette.generation.colorize.data import LabCrops, image_sources, lab_to_rgb, rgb_to_lab
+from marionnette.generation.colorize.data import LabCrops, lab_to_rgb, rgb_to_lab
 from marionnette.generation.colorize.evaluate import colorize_image, grey_baseline, score
 from marionnette.generation.colorize.model import ColorNet, ColorNetConfig
 from marionnette.generation.colorize.train import ColorizeTrainConfig, load, train
-from marionnette.generation.images import load_image, save_image
+from marionnette.generation.images import image_sources, load_image, save_image
 from marionnette.nets.training import read_weights
 from marionnette.runs import read_progress
 
