@@ -140,11 +140,12 @@ def test_a_few_dozen_batches_already_move_held_out_photographs_toward_the_style(
 @pytest.mark.slow
 def test_after_300_batches_the_network_comes_within_reach_of_gatys(tmp_path, random_vgg):
     """Johnson et al.'s network (32 channels, 5 blocks), 300 batches of two 64-pixel crops
-    with Gatys' loss on random VGG features (~110 s on one thread), against Gatys' 100
-    L-BFGS steps per image on the held-out chelsea and hubble_deep_field. Measured style
-    losses: network 1.5e-7 and 1.3e-7, Gatys 7.6e-11 and 2.6e-11 (2,000x and 4,900x
-    lower), each photograph as it is 6.0e-7 and 5.6e-6. Johnson et al. train 40,000
-    batches; this is what 300 reach on a CPU: no match for the optimisation yet."""
+    with Gatys' loss on random VGG features (~110 s on one thread), against Gatys' L-BFGS
+    on the held-out chelsea and hubble_deep_field. Measured style losses: network 1.5e-7
+    and 1.3e-7, each photograph as it is 6.0e-7 and 5.6e-6; Gatys passes the network after
+    6 and 19 steps (Johnson et al.'s Figure 5 measure) and ends 2,000x and 4,900x lower
+    after 100. The 16-channel network measured 2.6e-7 and 8.6e-8 (Gatys passes it after 5
+    and 19 steps). Johnson et al. train 40,000 batches; this is what 300 reach on a CPU."""
     run = train(FastTrainConfig(style=STYLE, size=64, epochs=1, steps_per_epoch=300, batch_size=2, loss=RANDOM),
                 device="cpu", runs_dir=tmp_path)  # fmt: skip
     style = to_tensor(read_image(run.path / "style.png"))
@@ -152,6 +153,7 @@ def test_after_300_batches_the_network_comes_within_reach_of_gatys(tmp_path, ran
     for photo, (painted, photograph) in zip(HELD_OUT_PHOTOS, held_out_losses(net, random_vgg, 64, style),
                                             strict=True):  # fmt: skip
         content = to_tensor(load_image(photo, 64, multiple=4))
-        optimised = float(gatys(content, style, GatysConfig(steps=100, loss=RANDOM), perceptual=random_vgg).style[-1])
-        assert painted < 2e4 * optimised, photo
+        curve = gatys(content, style, GatysConfig(steps=100, loss=RANDOM), perceptual=random_vgg).style
+        assert painted < float(curve[2]), photo  # better than 3 steps of the optimisation
+        assert painted < 2e4 * float(curve[-1]), photo
         assert painted * 2 < photograph, photo
