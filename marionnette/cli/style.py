@@ -141,7 +141,12 @@ def train_(
     style_weight: Annotated[
         Optional[float], typer.Option(help="weight of the style loss (default: by --features)")
     ] = None,
-    channels: Annotated[int, typer.Option(help="width of the network's first layer (Johnson et al.: 32)")] = 32,
+    channels: Annotated[
+        int,
+        typer.Option(
+            help="width of the first layer (Johnson et al.: 32; 16 is 2.5x faster, 24 FPS at 256² on 2 CPU cores)"
+        ),
+    ] = 32,
     content: Annotated[
         Optional[list[str]], typer.Option(help="a content photograph (repeat; default: scikit-image's photographs)")
     ] = None,
