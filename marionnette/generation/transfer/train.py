@@ -1,0 +1,275 @@
+"""Training EDN's pose-to-image GAN on a target video, in the run directory every trainer writes.
+
+::
+
+    runs/transfer__<edn|pix2pixhd>__<seed>__<time>/
+      config.yaml        the target video, the networks, the loss weights, the training settings
+      checkpoints/       step_<step>.pt every ``checkpoint_every`` epochs (G, the Ds, their optimizers)
+      model.pt           the generator's final weights
+      progress.csv       one row an epoch: the generator's and discriminators' losses, L1, seconds
+      tb/                TensorBoard scalars
+
+One step (pix2pixHD's, Adam at 2e-4, betas 0.5 / 0.999): a batch of training frames ``t``
+with their predecessors ``p`` in the same piece of video. The stick figures of both are
+drawn from the video's poses (:mod:`~.figure`).
+
+- ``temporal=False`` (the pix2pixHD baseline): ``G(figure_t)`` against the frame, judged
+  by the multi-scale discriminator on (figure, frame).
+- ``temporal=True`` (EDN's temporal smoothing): ``x_p = G(figure_p, figure_p, 0)``, then
+  ``x_t = G(figure_t, figure_p, x_p)``; the spatial discriminator judges both frames, and a
+  temporal one the pair ``(figure_p, figure_t, x_p, x_t)`` against the true pair.
+
+The generator's loss is LSGAN + ``lambda_feat`` x feature matching + ``lambda_vgg`` x VGG
+(:mod:`~.losses`); each discriminator's is the mean of its LSGAN on real and on detached
+fakes. Batch ``k`` is drawn from ``(seed, k)``, so ``resume`` ends where an uninterrupted run
+would. Weights are written atomically and read with ``weights_only=True``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from marionnette.errors import CheckpointError, MarionnetteError
+from marionnette.generation.transfer.data import TargetVideo
+from marionnette.generation.transfer.figure import draw_figures
+from marionnette.generation.transfer.losses import VGGLoss, feature_matching, lsgan
+from marionnette.generation.transfer.models import Generator, GeneratorConfig, MultiscaleDiscriminator
+from marionnette.nets import training as nets
+from marionnette.runs import Run
+
+TASK = "transfer"
+EXT = "pt"
+
+
+@dataclass
+class TransferTrainConfig:
+    """How the pose-to-image GAN is trained (config.yaml's ``train``)."""
+
+    video: str
+    """The target video (:class:`~.data.TargetVideo` ``.npz``)."""
+    temporal: bool = True
+    epochs: int = 4
+    steps_per_epoch: int = 200
+    batch_size: int = 4
+    lr: float = 2e-4
+    lambda_feat: float = 10.0
+    lambda_vgg: float = 10.0
+    features: str = "imagenet"
+    """VGG19's weights for the perceptual loss: ``imagenet`` (torchvision's cached file) or ``random``."""
+    scales: int = 2
+    d_layers: int = 3
+    d_channels: int = 32
+    seed: int = 0
+    checkpoint_every: int = 1
+    net: GeneratorConfig = field(default_factory=GeneratorConfig)
+
+    def __post_init__(self) -> None:
+        if isinstance(self.net, dict):
+            self.net = GeneratorConfig(**self.net)
+        self.video = str(self.video)
+        for name in ("epochs", "steps_per_epoch", "batch_size", "checkpoint_every", "scales", "d_layers"):
+            if getattr(self, name) < 1:
+                raise MarionnetteError(f"{name} is {getattr(self, name)}: give at least 1")
+        if self.features not in ("imagenet", "random"):
+            raise MarionnetteError(f"features {self.features!r}: use imagenet or random")
+
+    @property
+    def model(self) -> str:
+        return "edn" if self.temporal else "pix2pixhd"
+
+    @property
+    def in_channels(self) -> int:
+        return 9 if self.temporal else 3
+
+
+def figures(video: TargetVideo) -> torch.Tensor:
+    """The stick figure of every frame, ``(T, 3, H, W)`` in ``[-1, 1]``."""
+    drawn = draw_figures(video.points, video.skeleton_spec, video.size)  # (T, H, W, 3) uint8
+    return torch.from_numpy(drawn).permute(0, 3, 1, 2).float().div(127.5).sub(1)
+
+
+def frames(video: TargetVideo) -> torch.Tensor:
+    """The frames, ``(T, 3, H, W)`` in ``[-1, 1]``."""
+    return torch.from_numpy(video.frames).permute(0, 3, 1, 2).float().div(127.5).sub(1)
+
+
+def generate_pair(G: Generator, fig_p: torch.Tensor, fig_t: torch.Tensor, temporal: bool):
+    """``(x_p, x_t)``: the previous and the current frame as G makes them (``x_p`` None without ``temporal``)."""
+    if not temporal:
+        return None, G(fig_t)
+    x_p = G(torch.cat([fig_p, fig_p, torch.zeros_like(fig_p)], 1))
+    return x_p, G(torch.cat([fig_t, fig_p, x_p], 1))
+
+
+class _Nets(torch.nn.Module):
+    """Everything a checkpoint holds, so one state dict restores it."""
+
+    def __init__(self, config: TransferTrainConfig):
+        super().__init__()
+        self.G = Generator(config.in_channels, config.net)
+        self.D = MultiscaleDiscriminator(6, config.d_channels, config.d_layers, config.scales)
+        self.DT = MultiscaleDiscriminator(12, config.d_channels, config.d_layers, config.scales) if config.temporal \
+            else None  # fmt: skip
+
+
+def _check_size(config: TransferTrainConfig, video: TargetVideo, where: str) -> None:
+    H, W = video.size
+    m = config.net.multiple
+    if H % m or W % m:
+        raise MarionnetteError(f"{where} is {W}x{H}: the generator ({config.net.downs} downsamplings) needs sides "
+                               f"that are multiples of {m}; render it at such a size")  # fmt: skip
+
+
+def train(
+    config: TransferTrainConfig | None = None,
+    *,
+    device: str = "auto",
+    runs_dir: str | os.PathLike = "runs",
+    resume: str | os.PathLike | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Run:
+    """Train the GAN on ``config.video``; or, with ``resume``, continue that run. Returns the run."""
+    if resume is not None:
+        run = Run.open(resume)
+        saved = run.read_config()
+        if saved.get("task") != TASK:
+            raise MarionnetteError(f"{run.path} is not a transfer run (task {saved.get('task')!r}): resume it its way")
+        config = TransferTrainConfig(**saved["train"])
+        run.remove_partial_files()
+    elif config is None:
+        raise MarionnetteError("give the target video to learn (marionnette data dancer --out FILE.npz makes one)")
+    dev = nets.pick_device(device)
+    video = TargetVideo.load(config.video)  # bad input fails before any run exists
+    _check_size(config, video, config.video)
+    vgg = VGGLoss(config.features, config.seed).to(dev)
+    figs, reals = figures(video).to(dev), frames(video).to(dev)
+    previous = torch.from_numpy(video.previous())
+    usable = np.flatnonzero(~video.held_out & ~video.held_out[video.previous()])  # t and its predecessor trained on
+    if resume is None:
+        config = dataclasses.replace(config, video=str(Path(config.video).resolve()))
+        run = Run.create(runs_dir, TASK, config.model, config.seed)
+        run.write_config({"task": TASK, "model": config.model, "size": list(video.size), "skeleton": video.skeleton,
+                          "train": asdict(config)})  # fmt: skip
+    torch.manual_seed(config.seed)
+    model = _Nets(config).to(dev)
+    d_params = list(model.D.parameters()) + (list(model.DT.parameters()) if model.DT is not None else [])
+    opt_g = torch.optim.Adam(model.G.parameters(), lr=config.lr, betas=(0.5, 0.999))
+    opt_d = torch.optim.Adam(d_params, lr=config.lr, betas=(0.5, 0.999))
+    start = 0
+    if resume is not None:
+
+        def restore(payload: dict) -> None:
+            _load_state(model, payload["model"], "the checkpoint")
+            opt_g.load_state_dict(payload["opt_g"])
+            opt_d.load_state_dict(payload["opt_d"])
+
+        start = nets.resume_from(run, restore, dev, what="transfer checkpoint")
+    total = config.epochs * config.steps_per_epoch
+    names = ("g_gan", "g_feat", "g_vgg", "d", "l1")
+    with nets.EpochLog(run, TASK, resumed=start if resume is not None else None) as epochs:
+        for epoch in range(start // config.steps_per_epoch, config.epochs):
+            began = time.perf_counter()
+            sums = torch.zeros(len(names), device=dev)
+            model.train()
+            for k in range(epoch * config.steps_per_epoch, (epoch + 1) * config.steps_per_epoch):
+                rng = np.random.default_rng([config.seed, k])
+                t = torch.from_numpy(rng.choice(usable, config.batch_size))
+                p = previous[t]
+                fig_t, fig_p, real_t, real_p = figs[t], figs[p], reals[t], reals[p]  # (B, 3, H, W) each
+                x_p, x_t = generate_pair(model.G, fig_p, fig_t, config.temporal)
+                fakes = [(fig_t, x_t, real_t)] + ([(fig_p, x_p, real_p)] if config.temporal else [])
+                # discriminators: real towards 1, detached fakes towards 0
+                d_loss = sum(0.5 * (lsgan(model.D(torch.cat([f, r], 1)), True)
+                                    + lsgan(model.D(torch.cat([f, x.detach()], 1)), False))
+                             for f, x, r in fakes) / len(fakes)  # fmt: skip
+                if config.temporal:
+                    pair_real = torch.cat([fig_p, fig_t, real_p, real_t], 1)
+                    pair_fake = torch.cat([fig_p, fig_t, x_p, x_t], 1)
+                    d_loss = d_loss + 0.5 * (lsgan(model.DT(pair_real), True) + lsgan(model.DT(pair_fake.detach()),
+                                                                                         False))  # fmt: skip
+                opt_d.zero_grad(set_to_none=True)
+                d_loss.backward()
+                opt_d.step()
+                # generator: fool the discriminators, match their features and VGG's
+                g_gan = g_feat = g_vgg = torch.zeros((), device=dev)
+                for f, x, r in fakes:
+                    judged, truth = model.D(torch.cat([f, x], 1)), model.D(torch.cat([f, r], 1))
+                    g_gan = g_gan + lsgan(judged, True) / len(fakes)
+                    g_feat = g_feat + feature_matching(judged, truth) / len(fakes)
+                    g_vgg = g_vgg + vgg(x, r) / len(fakes)
+                if config.temporal:
+                    judged, truth = model.DT(pair_fake), model.DT(pair_real)
+                    g_gan = g_gan + lsgan(judged, True)
+                    g_feat = g_feat + feature_matching(judged, truth)
+                g_loss = g_gan + config.lambda_feat * g_feat + config.lambda_vgg * g_vgg
+                opt_g.zero_grad(set_to_none=True)
+                g_loss.backward()
+                opt_g.step()
+                l1 = F.l1_loss(x_t.detach(), real_t)
+                sums += torch.stack([g_gan.detach(), g_feat.detach(), g_vgg.detach(), d_loss.detach(), l1])
+                if progress is not None:
+                    progress(k + 1, total)
+            step = (epoch + 1) * config.steps_per_epoch
+            row = dict(zip(names, (sums / config.steps_per_epoch).tolist(), strict=True))
+            epochs.write(step, {"epoch": epoch + 1, **row, "seconds": time.perf_counter() - began})
+            if (epoch + 1) % config.checkpoint_every == 0 or epoch + 1 == config.epochs:
+                payload = {"model": model.state_dict(), "opt_g": opt_g.state_dict(), "opt_d": opt_d.state_dict(),
+                           "step": step}  # fmt: skip
+                nets.save_weights(run.checkpoint_path(step, EXT), payload)
+    nets.save_weights(run.model_path(EXT), {"model": model.G.state_dict(), "step": total})
+    return run
+
+
+def _load_state(net: torch.nn.Module, state: dict, where: str) -> None:
+    try:
+        net.load_state_dict(state)
+    except RuntimeError as e:
+        raise CheckpointError(
+            f"{where} holds another network than its config.yaml describes ({str(e).splitlines()[0][:120]}): "
+            "pass the run's own checkpoint"
+        ) from e
+
+
+@dataclass
+class Trained:
+    """A run's generator, ready to paint: what it was trained on, and how."""
+
+    G: Generator
+    config: TransferTrainConfig
+    size: tuple[int, int]
+    skeleton: str
+
+
+def load(run: str | os.PathLike, device: str = "cpu") -> Trained:
+    """The generator a transfer run wrote (``model.pt``, or its newest checkpoint's), in eval mode."""
+    found = Run.open(run)
+    saved = found.read_config()
+    if saved.get("task") != TASK:
+        raise MarionnetteError(f"{found.path} is not a transfer run: pass a folder `marionnette transfer train` wrote")
+    config = TransferTrainConfig(**saved["train"])
+    dev = nets.pick_device(device)
+    G = Generator(config.in_channels, config.net).to(dev)
+    path = found.model_path(EXT)
+    if path.is_file():
+        state = nets.read_weights(path, dev, what="transfer model")["model"]
+    else:
+        latest = found.latest_checkpoint()
+        if latest is None:
+            raise CheckpointError(f"{found.path} has no model.pt and no checkpoint yet: let it train an epoch")
+        path = latest.path
+        state = {k[2:]: v for k, v in nets.read_weights(path, dev, what="transfer checkpoint")["model"].items()
+                 if k.startswith("G.")}  # fmt: skip
+    _load_state(G, state, str(path))
+    return Trained(G.eval(), config, tuple(saved["size"]), saved["skeleton"])
+
+
+__all__ = ["TASK", "Trained", "TransferTrainConfig", "figures", "frames", "generate_pair", "load", "train"]
