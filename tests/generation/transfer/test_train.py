@@ -117,8 +117,11 @@ def test_nearest_neighbour_baseline_finds_the_closest_pose():
 
 
 def test_a_few_hundred_steps_learn_the_drawn_target(tmp_path, video_file):
-    """pix2pixHD's objective, 300 steps of 4 (~25 s on one thread): held-out L1 falls from the untrained
-    generator's by a wide margin."""
+    """pix2pixHD's objective, 300 steps of 4 (~35 s on one thread). Measured on the 16 held-out
+    frames: L1 0.404 untrained, 0.094 after (4.3x lower; PSNR 7.0 -> 17.5 dB). With temporal
+    smoothing (not run here, twice the time): L1 0.073 and flicker 0.036 against 0.055
+    (the truth's: 0.018). The nearest training pose's frame still scores L1 0.019: the
+    held-out motion is close to the trained one, and 300 steps are few."""
     video = TargetVideo.load(video_file)
     untrained = evaluate(load(train(tiny(video_file, epochs=1, steps_per_epoch=1, lr=1e-12, temporal=False),
                                     device="cpu", runs_dir=tmp_path / "u").path), video)  # fmt: skip
