@@ -37,7 +37,7 @@ def options(
     ctx.with_resource(debug_mode(debug))  # held until the command has run
 
 
-from marionnette.cli import action, ae, colorize, data, demo, imitate, learn, puppet, style  # noqa: E402
+from marionnette.cli import action, ae, colorize, data, demo, imitate, learn, puppet, style, transfer  # noqa: E402
 
 learn.register(app)  # envs, train, eval, watch, play
 puppet.register(app)  # puppet
@@ -47,6 +47,7 @@ action.register(app)  # action train, eval, recognize
 ae.register(app)  # ae train, ae show
 style.register(app)  # style apply, train, texture
 colorize.register(app)  # colorize train, apply, eval
+transfer.register(app)  # transfer train, eval
 demo.register(app)
 
 

@@ -103,7 +103,7 @@ class TargetVideo:
         path = Path(path)
         if not path.is_file():
             raise MarionnetteError(
-                f"{path}: no such file; make a target video with `marionnette data dancer --out FILE.npz`"
+                f"{path}: no such file; pass a target video .npz (frames and their 2-D poses; TargetVideo.save)"
             )
         try:
             with np.load(path, allow_pickle=False) as z:

@@ -146,7 +146,7 @@ def train(
         config = TransferTrainConfig(**saved["train"])
         run.remove_partial_files()
     elif config is None:
-        raise MarionnetteError("give the target video to learn (marionnette data dancer --out FILE.npz makes one)")
+        raise MarionnetteError("give the target video to learn: a .npz of frames and their 2-D poses (TargetVideo)")
     dev = nets.pick_device(device)
     video = TargetVideo.load(config.video)  # bad input fails before any run exists
     _check_size(config, video, config.video)

@@ -65,7 +65,7 @@ def test_the_target_video_file_round_trips_and_bad_files_are_one_line(tmp_path):
     (tmp_path / "cut.npz").write_bytes((tmp_path / "v.npz").read_bytes()[:300])
     with pytest.raises(MarionnetteError, match="cut.npz is not a readable target video"):
         TargetVideo.load(tmp_path / "cut.npz")
-    with pytest.raises(MarionnetteError, match="no such file; make a target video"):
+    with pytest.raises(MarionnetteError, match="no such file; pass a target video"):
         TargetVideo.load(tmp_path / "none.npz")
     with pytest.raises(MarionnetteError, match=r"points of shape \(80, 15, 2\): give \(80, 16, 2\)"):
         TargetVideo(video.frames, video.points[:, :15], video.held_out, video.piece)
@@ -129,3 +129,21 @@ def test_a_few_hundred_steps_learn_the_drawn_target(tmp_path, video_file):
                 runs_dir=tmp_path / "t")  # fmt: skip
     scores = evaluate(load(run.path), video)
     assert scores.l1 < 0.4 * untrained.l1, (scores, untrained)
+
+
+def test_the_commands_train_and_score(tmp_path, video_file):
+    from typer.testing import CliRunner
+
+    from marionnette.cli.transfer import app
+
+    invoke = lambda *a: CliRunner().invoke(app, [str(x) for x in a])  # noqa: E731
+    result = invoke("train", video_file, "--no-temporal", "--epochs", 1, "--steps-per-epoch", 2, "--batch-size", 1,
+                    "--channels", 4, "--downs", 2, "--blocks", 1, "--features", "random", "--device", "cpu",
+                    "--runs-dir", tmp_path / "runs")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    run = next((tmp_path / "runs").glob("transfer__pix2pixhd__*"))
+    result = invoke("eval", run)
+    assert result.exit_code == 0, result.output
+    assert "16 held-out frames" in result.output and "nearest pose" in result.output and "flicker" in result.output
+    result = invoke("train", tmp_path / "none.npz", "--runs-dir", tmp_path / "runs")
+    assert result.exit_code == 2 and "no such file; pass a target video" in result.output

@@ -1,0 +1,89 @@
+"""``marionnette transfer``: motion transfer with a pose-to-image GAN (Everybody Dance Now).
+
+``transfer train VIDEO.npz`` learns the target person of a target video (frames with their
+2-D poses, :mod:`marionnette.generation.transfer.data`) and writes a run directory;
+``transfer eval RUN`` scores it on the video's held-out frames beside the nearest-pose
+baseline. (Painting a new source's motion, ``transfer run``, comes next.)
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from marionnette.cli.console import console, one_line_errors, training
+
+app = typer.Typer(help="Motion transfer: a pose-to-image GAN (Everybody Dance Now).", no_args_is_help=True)
+
+
+@app.command("train")
+@one_line_errors
+def train_(
+    video: Annotated[Optional[Path], typer.Argument(help="the target video (.npz: frames and their poses)")] = None,
+    temporal: Annotated[bool, typer.Option(help="EDN's temporal smoothing (off: the pix2pixHD baseline)")] = True,
+    epochs: Annotated[int, typer.Option(help="epochs of --steps-per-epoch batches")] = 4,
+    steps_per_epoch: Annotated[int, typer.Option(help="batches an epoch")] = 200,
+    batch_size: Annotated[int, typer.Option(help="frames a batch")] = 4,
+    channels: Annotated[int, typer.Option(help="the generator's first width (pix2pixHD: 64)")] = 32,
+    downs: Annotated[int, typer.Option(help="the generator's downsamplings (pix2pixHD: 4)")] = 3,
+    blocks: Annotated[int, typer.Option(help="the generator's residual blocks (pix2pixHD: 9)")] = 6,
+    features: Annotated[str, typer.Option(help="VGG19 for the perceptual loss: imagenet or random")] = "imagenet",
+    lr: Annotated[float, typer.Option(help="Adam's learning rate")] = 2e-4,
+    seed: Annotated[int, typer.Option(help="seeds the networks and the batches")] = 0,
+    device: Annotated[str, typer.Option(help="auto, cpu or cuda")] = "auto",
+    resume: Annotated[Optional[Path], typer.Option(help="continue this run from its newest checkpoint")] = None,
+    runs_dir: Annotated[Path, typer.Option(help="where new runs go")] = Path("runs"),
+) -> None:
+    """Train the generator on VIDEO; writes runs/transfer__<edn|pix2pixhd>__<seed>__<time>/."""
+    from marionnette.errors import MarionnetteError
+    from marionnette.generation.transfer.models import GeneratorConfig
+    from marionnette.generation.transfer.train import TransferTrainConfig, train
+
+    config = None
+    if resume is None:
+        if video is None:
+            raise MarionnetteError("give the target VIDEO (.npz of frames and poses), or --resume RUN")
+        config = TransferTrainConfig(video=str(video), temporal=temporal, epochs=epochs,
+                                     steps_per_epoch=steps_per_epoch, batch_size=batch_size, features=features,
+                                     lr=lr, seed=seed, net=GeneratorConfig(channels=channels, downs=downs,
+                                                                           blocks=blocks))  # fmt: skip
+    started = time.perf_counter()
+    with training(f"{'edn' if temporal else 'pix2pixhd'} on {video or resume}", "transfer", unit="batches") as update:
+        run = train(config, device=device, runs_dir=runs_dir, resume=resume, progress=update)
+    console.print(f"trained in {time.perf_counter() - started:.1f}s → [bold]{run.path}[/]", soft_wrap=True)
+    console.print(f"next: marionnette transfer eval {run.path}", soft_wrap=True)
+
+
+@app.command("eval")
+@one_line_errors
+def eval_(
+    run: Annotated[Path, typer.Argument(help="a transfer run directory")],
+    video: Annotated[Optional[Path], typer.Option(help="the target video to score on (default: the run's own)")] = None,
+    device: Annotated[str, typer.Option(help="auto, cpu or cuda")] = "cpu",
+) -> None:
+    """Score RUN on the held-out frames of its target video, beside the nearest training pose's frame."""
+    from marionnette.errors import MarionnetteError
+    from marionnette.generation.transfer.data import TargetVideo
+    from marionnette.generation.transfer.evaluate import evaluate
+    from marionnette.generation.transfer.train import load
+
+    trained = load(run, device)
+    target = TargetVideo.load(video or trained.config.video)
+    if target.size != trained.size or target.skeleton != trained.skeleton:
+        raise MarionnetteError(
+            f"the video is {target.size[1]}x{target.size[0]} with {target.skeleton} poses; {run} was trained at "
+            f"{trained.size[1]}x{trained.size[0]} on {trained.skeleton}: score it on a video like its own"
+        )
+    s = evaluate(trained, target)
+    console.print(f"{s.frames} held-out frames:", highlight=False)
+    console.print(f"  generator       PSNR {s.psnr:6.2f} dB  SSIM {s.ssim:.3f}  L1 {s.l1:.4f}", highlight=False)
+    console.print(f"  nearest pose    PSNR {s.nearest_psnr:6.2f} dB  SSIM {s.nearest_ssim:.3f}  L1 {s.nearest_l1:.4f}",
+                  highlight=False)  # fmt: skip
+    console.print(f"  flicker {s.flicker:.4f} (the true video's {s.true_flicker:.4f})", highlight=False)
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(app, name="transfer")
