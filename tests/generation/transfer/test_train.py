@@ -117,18 +117,18 @@ def test_nearest_neighbour_baseline_finds_the_closest_pose():
 
 
 def test_a_few_hundred_steps_learn_the_drawn_target(tmp_path, video_file):
-    """pix2pixHD's objective, 300 steps of 4 (~35 s on one thread). Measured on the 16 held-out
-    frames: L1 0.404 untrained, 0.094 after (4.3x lower; PSNR 7.0 -> 17.5 dB). With temporal
-    smoothing (not run here, twice the time): L1 0.073 and flicker 0.036 against 0.055
-    (the truth's: 0.018). The nearest training pose's frame still scores L1 0.019: the
+    """pix2pixHD's objective, 150 steps of 4 (~20 s on one thread). Measured on the 16 held-out
+    frames: L1 0.404 untrained, 0.125 after (3.2x lower; PSNR 7.0 -> 15.7 dB); 300 steps
+    reach 0.094. With temporal smoothing (300 steps, twice the time): L1 0.073 and flicker
+    0.036 against pix2pixHD's 0.055 (the truth's: 0.018). The nearest training pose's frame still scores L1 0.019: the
     held-out motion is close to the trained one, and 300 steps are few."""
     video = TargetVideo.load(video_file)
     untrained = evaluate(load(train(tiny(video_file, epochs=1, steps_per_epoch=1, lr=1e-12, temporal=False),
                                     device="cpu", runs_dir=tmp_path / "u").path), video)  # fmt: skip
-    run = train(tiny(video_file, epochs=1, steps_per_epoch=300, batch_size=4, temporal=False), device="cpu",
+    run = train(tiny(video_file, epochs=1, steps_per_epoch=150, batch_size=4, temporal=False), device="cpu",
                 runs_dir=tmp_path / "t")  # fmt: skip
     scores = evaluate(load(run.path), video)
-    assert scores.l1 < 0.4 * untrained.l1, (scores, untrained)
+    assert scores.l1 < 0.5 * untrained.l1, (scores, untrained)
 
 
 def test_the_commands_train_and_score(tmp_path, video_file):
