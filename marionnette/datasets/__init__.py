@@ -6,4 +6,7 @@ the files it writes (:class:`marionnette.perception.action.data.ActionData`).
 
 :mod:`~.frames`: frames rendered of the arcade games and the character, a folder of PNGs
 the generation layer reads as any image folder.
+
+:mod:`~.dancer`: a target person's video and its exact 2-D poses for motion transfer (the
+character dressed apart, a fixed camera, some motion held out), one ``.npz``.
 """

@@ -156,10 +156,7 @@ def _game_frames(game: str, count: int, size: int, seed: int) -> np.ndarray:
 
 def _character_frames(count: int, size: int, seed: int) -> np.ndarray:
     """``(count, size, size, 3)`` frames of the character in its clips' poses, random cameras."""
-    import mujoco
-    from PIL import Image
-
-    from marionnette.body import CLIPS, BodyCamera, Character, clip_qpos
+    from marionnette.body import CLIPS, Character, clip_qpos
     from marionnette.body.camera import CAMERAS
 
     rng = np.random.default_rng((seed, _CHARACTER_STREAM))
@@ -172,19 +169,33 @@ def _character_frames(count: int, size: int, seed: int) -> np.ndarray:
     poses = poses[np.sort(first)]  # (P, nq)
     views = len(poses) * len(CAMERAS)  # (pose, camera) pairs: distinct frames while count <= views
     chosen = rng.choice(views, count, replace=count > views)  # (count,) pose * cameras + camera
+    pose, camera = np.divmod(chosen, len(CAMERAS))
+    return render_poses(character.model, poses[pose], [CAMERAS[c] for c in camera], size)
+
+
+def render_poses(model, qpos: np.ndarray, cameras: list[str], size: int) -> np.ndarray:
+    """``(T, size, size, 3)`` uint8: ``model`` (the character's, or a variant of it with the same
+    ``qpos``) in pose ``qpos[k]`` seen by its camera ``cameras[k]``, rendered ``fast`` as a square
+    of ``2 * size`` pixels (at most 960) and shrunk to ``size`` by area averaging, as the module
+    docstring says the character is filmed."""
+    import mujoco
+    from PIL import Image
+
+    from marionnette.body import BodyCamera
+
     side = min(2 * size, _MAX_RENDER)
-    data = mujoco.MjData(character.model)
-    frames = np.empty((count, size, size, 3), np.uint8)
-    cameras = [BodyCamera(character.model, name, side, side, fast=True) for name in CAMERAS]
+    data = mujoco.MjData(model)
+    frames = np.empty((len(qpos), size, size, 3), np.uint8)
+    opened = {name: BodyCamera(model, name, side, side, fast=True) for name in dict.fromkeys(cameras)}
     try:
-        for k, (pose, camera) in enumerate(zip(*np.divmod(chosen, len(CAMERAS)), strict=True)):
-            data.qpos[:] = poses[pose]
-            mujoco.mj_forward(character.model, data)
-            image = cameras[camera].render(data)  # (side, side, 3)
+        for k, (pose, name) in enumerate(zip(qpos, cameras, strict=True)):
+            data.qpos[:] = pose
+            mujoco.mj_forward(model, data)
+            image = opened[name].render(data)  # (side, side, 3)
             # Area averaging (a 2x2 mean at 2x), as the games are drawn.
             frames[k] = image if side == size else Image.fromarray(image).resize((size, size), Image.Resampling.BOX)
     finally:
-        for camera in cameras:
+        for camera in opened.values():
             camera.close()
     return frames
 
@@ -244,4 +255,4 @@ def cached_frames(root: str | Path, source: str, count: int, size: int = 64, see
     return write_frames(Path(root) / name, source, count, size, seed)
 
 
-__all__ = ["FRAME_SOURCES", "cached_frames", "is_frame_source", "render_frames", "write_frames"]
+__all__ = ["FRAME_SOURCES", "cached_frames", "is_frame_source", "render_frames", "render_poses", "write_frames"]

@@ -19,7 +19,8 @@ from marionnette.generation.transfer.train import TransferTrainConfig, load, tra
 from marionnette.motion.skeleton import CANONICAL
 from marionnette.nets.training import read_weights
 from marionnette.runs import read_progress
-from tests.generation.transfer.test_normalize import standing
+
+from .test_normalize import standing
 
 SIZE = 32
 NET = GeneratorConfig(channels=8, downs=2, blocks=2)
