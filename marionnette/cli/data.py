@@ -94,5 +94,26 @@ def frames(
     )
 
 
+@app.command()
+@one_line_errors
+def dancer(
+    out: Annotated[Path, typer.Option(help="the target video to write (.npz), what `transfer train` reads")] = Path(
+        "target.npz"
+    ),
+    size: Annotated[int, typer.Option(help="pixels a side")] = 128,
+    repeats: Annotated[int, typer.Option(help="performances of each clip")] = 4,
+    seed: Annotated[int, typer.Option(help="seeds every performance's tempo, amplitude, facing and place")] = 0,
+) -> None:
+    """The character dressed as a target person (Everybody Dance Now's target video): its
+    performances from a fixed camera, with their exact 2-D poses; the wave held out."""
+    from marionnette.datasets.dancer import DancerConfig, make_dancer
+
+    started = time.perf_counter()
+    data = make_dancer(DancerConfig(size=size, repeats=repeats, seed=seed))
+    path = data.target_video().save(out)
+    console.print(f"{data!r} in {time.perf_counter() - started:.1f}s → [bold]{path}[/]", soft_wrap=True,
+                  highlight=False)  # fmt: skip
+
+
 def register(root: typer.Typer) -> None:
     root.add_typer(app, name="data")
