@@ -10,8 +10,12 @@ torch, done once:
   into place, and ``torch.load(weights_only=True)`` (state dicts, tensors and numbers only:
   nothing is unpickled), a cut or foreign file a :class:`~marionnette.errors.CheckpointError`
   with its cause chained;
+- :func:`reopen`: the run ``--resume`` names, checked to be this trainer's, cut files gone;
 - :func:`resume_from`: the newest checkpoint of a run that reads and fits, newer ones that
   do not named in a warning and skipped;
+- :func:`load_state`: a state dict into a network, one that does not fit a
+  :class:`~marionnette.errors.CheckpointError`; :func:`final_weights`: ``model.pt``, or the
+  newest checkpoint of a run still training;
 - :class:`EpochLog`: one ``progress.csv`` row and the TensorBoard scalars per epoch.
 """
 
@@ -79,6 +83,38 @@ def read_weights(
     return payload
 
 
+def reopen(resume: str | os.PathLike, task: str) -> tuple[Run, dict[str, Any]]:
+    """The run at ``resume`` and its config.yaml, for a trainer of ``task``; partial files left by a kill removed."""
+    run = Run.open(resume)
+    saved = run.read_config()
+    if saved.get("task") != task:
+        raise MarionnetteError(f"{run.path} is not a {task} run (task {saved.get('task')!r}): resume it its way")
+    run.remove_partial_files()
+    return run, saved
+
+
+def load_state(net: torch.nn.Module, state: Mapping[str, Any], where: str) -> None:
+    """``net.load_state_dict(state)``; a state of other keys or shapes (another config) is one CheckpointError line."""
+    try:
+        net.load_state_dict(state)
+    except RuntimeError as e:  # missing or unexpected keys, or tensors of another shape
+        raise CheckpointError(
+            f"{where} holds another network than its config.yaml describes ({str(e).splitlines()[0][:120]}): "
+            "pass the run's own checkpoint"
+        ) from e
+
+
+def final_weights(run: Run, ext: str) -> Path:
+    """``run``'s ``model.<ext>``, or its newest checkpoint while it has none yet."""
+    path = run.model_path(ext)
+    if path.is_file():
+        return path
+    latest = run.latest_checkpoint()
+    if latest is None:
+        raise CheckpointError(f"{run.path} has no {path.name} and no checkpoint yet: let it train an epoch")
+    return latest.path
+
+
 def resume_from(run: Run, restore: Callable[[dict], None], device: torch.device | str = "cpu",
                 what: str = "checkpoint") -> int:  # fmt: skip
     """Restore the newest checkpoint of ``run`` that reads and fits (``restore(payload)``
@@ -121,4 +157,13 @@ class EpochLog:
         self.close()
 
 
-__all__ = ["EpochLog", "pick_device", "read_weights", "resume_from", "save_weights"]
+__all__ = [
+    "EpochLog",
+    "final_weights",
+    "load_state",
+    "pick_device",
+    "read_weights",
+    "reopen",
+    "resume_from",
+    "save_weights",
+]

@@ -31,7 +31,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from marionnette.errors import CheckpointError, MarionnetteError
+from marionnette.errors import MarionnetteError
 from marionnette.generation.colorize.bins import LAMBDA, rebalance_weights, smoothed_prior, soft_encode
 from marionnette.generation.colorize.data import COLOUR_PHOTOS, LabCrops
 from marionnette.generation.colorize.model import MULTIPLE, ColorNet, ColorNetConfig
@@ -97,16 +97,6 @@ def loss(net: ColorNet, output: torch.Tensor, ab: torch.Tensor) -> torch.Tensor:
     return -(weight * (target * F.log_softmax(output, dim=1)).sum(dim=1)).mean()
 
 
-def _load_state(net: ColorNet, state: dict, where: str) -> None:
-    try:
-        net.load_state_dict(state)
-    except RuntimeError as e:
-        raise CheckpointError(
-            f"{where} holds another network than its config.yaml describes ({str(e).splitlines()[0][:120]}): "
-            "pass the run's own checkpoint"
-        ) from e
-
-
 def train(
     config: ColorizeTrainConfig | None = None,
     *,
@@ -118,12 +108,8 @@ def train(
     """Train a colorizer; or, with ``resume``, continue that run. ``progress(step, steps)``
     after each batch. Returns the run."""
     if resume is not None:
-        run = Run.open(resume)
-        saved = run.read_config()
-        if saved.get("task") != TASK:
-            raise MarionnetteError(f"{run.path} is not a colorize run (task {saved.get('task')!r}): resume it its way")
+        run, saved = nets.reopen(resume, TASK)
         config = ColorizeTrainConfig(**saved["train"])
-        run.remove_partial_files()
     config = config or ColorizeTrainConfig()
     dev = nets.pick_device(device)
     crops = LabCrops(config.images, config.size, config.seed)  # a picture that does not read fails here, no run yet
@@ -142,7 +128,7 @@ def train(
     if resume is not None:
 
         def restore(payload: dict) -> None:
-            _load_state(net, payload["model"], "the checkpoint")
+            nets.load_state(net, payload["model"], "the checkpoint")
             optimizer.load_state_dict(payload["optimizer"])
 
         start = nets.resume_from(run, restore, dev, what="colorize checkpoint")
@@ -179,13 +165,8 @@ def load(run: str | os.PathLike, device: str = "cpu") -> ColorNet:
         raise MarionnetteError(f"{found.path} is not a colorize run: pass a folder `marionnette colorize train` wrote")
     dev = nets.pick_device(device)
     net = ColorNet(ColorNetConfig(**saved["train"].get("net", {}))).to(dev)
-    path = found.model_path(EXT)
-    if not path.is_file():
-        latest = found.latest_checkpoint()
-        if latest is None:
-            raise CheckpointError(f"{found.path} has no model.pt and no checkpoint yet: let it train an epoch")
-        path = latest.path
-    _load_state(net, nets.read_weights(path, dev, what="colorize checkpoint")["model"], str(path))
+    path = nets.final_weights(found, EXT)
+    nets.load_state(net, nets.read_weights(path, dev, what="colorize checkpoint")["model"], str(path))
     return net.eval()
 
 

@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from marionnette.errors import CheckpointError, MarionnetteError
+from marionnette.errors import MarionnetteError
 from marionnette.generation.images import (
     SKIMAGE_PREFIX,
     load_image,
@@ -108,17 +108,6 @@ def read_weights(path: str | os.PathLike, device: torch.device | str = "cpu") ->
     return nets.read_weights(path, device, what="style checkpoint")
 
 
-def _load_state(net: TransformerNet, state: dict, where: str) -> None:
-    """``state`` into ``net``; a state of another shape (another ``--channels``) is a CheckpointError."""
-    try:
-        net.load_state_dict(state)
-    except RuntimeError as e:  # missing or unexpected keys, or tensors of another shape
-        raise CheckpointError(
-            f"{where} holds another network than its config.yaml describes ({str(e).splitlines()[0][:120]}): "
-            "pass the run's own checkpoint"
-        ) from e
-
-
 def train(
     config: FastTrainConfig | None = None,
     *,
@@ -131,12 +120,8 @@ def train(
     (its config.yaml and style.png say what it trains on). ``progress(step, steps)`` after
     each batch. Returns the run."""
     if resume is not None:
-        run = Run.open(resume)
-        saved = run.read_config()
-        if saved.get("task") != TASK:
-            raise MarionnetteError(f"{run.path} is not a style run (task {saved.get('task')!r}): resume it its way")
+        run, saved = nets.reopen(resume, TASK)
         config = FastTrainConfig(**saved["train"])
-        run.remove_partial_files()
     elif config is None:
         raise MarionnetteError("give the style image to train on (a path or skimage:NAME)")
     dev = nets.pick_device(device)
@@ -161,7 +146,7 @@ def train(
     if resume is not None:
 
         def restore(payload: dict) -> None:
-            _load_state(net, payload["model"], "the checkpoint")
+            nets.load_state(net, payload["model"], "the checkpoint")
             optimizer.load_state_dict(payload["optimizer"])
 
         start = nets.resume_from(run, restore, dev, what="style checkpoint")
@@ -203,13 +188,8 @@ def load(run: str | os.PathLike, device: str = "cpu") -> TransformerNet:
         raise MarionnetteError(f"{found.path} is not a fast style run: pass a folder `marionnette style train` wrote")
     dev = nets.pick_device(device)
     net = TransformerNet(TransformerConfig(**saved["train"].get("net", {}))).to(dev)
-    path = found.model_path(EXT)
-    if not path.is_file():
-        latest = found.latest_checkpoint()
-        if latest is None:
-            raise CheckpointError(f"{found.path} has no model.pt and no checkpoint yet: let it train an epoch")
-        path = latest.path
-    _load_state(net, read_weights(path, dev)["model"], str(path))
+    path = nets.final_weights(found, EXT)
+    nets.load_state(net, read_weights(path, dev)["model"], str(path))
     return net.eval()
 
 

@@ -38,7 +38,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from marionnette.errors import CheckpointError, MarionnetteError
+from marionnette.errors import MarionnetteError
 from marionnette.generation.transfer.data import TargetVideo
 from marionnette.generation.transfer.figure import draw_figures
 from marionnette.generation.transfer.losses import VGGLoss, feature_matching, lsgan
@@ -139,12 +139,8 @@ def train(
 ) -> Run:
     """Train the GAN on ``config.video``; or, with ``resume``, continue that run. Returns the run."""
     if resume is not None:
-        run = Run.open(resume)
-        saved = run.read_config()
-        if saved.get("task") != TASK:
-            raise MarionnetteError(f"{run.path} is not a transfer run (task {saved.get('task')!r}): resume it its way")
+        run, saved = nets.reopen(resume, TASK)
         config = TransferTrainConfig(**saved["train"])
-        run.remove_partial_files()
     elif config is None:
         raise MarionnetteError("give the target video to learn: a .npz of frames and their 2-D poses (TargetVideo)")
     dev = nets.pick_device(device)
@@ -168,7 +164,7 @@ def train(
     if resume is not None:
 
         def restore(payload: dict) -> None:
-            _load_state(model, payload["model"], "the checkpoint")
+            nets.load_state(model, payload["model"], "the checkpoint")
             opt_g.load_state_dict(payload["opt_g"])
             opt_d.load_state_dict(payload["opt_d"])
 
@@ -229,16 +225,6 @@ def train(
     return run
 
 
-def _load_state(net: torch.nn.Module, state: dict, where: str) -> None:
-    try:
-        net.load_state_dict(state)
-    except RuntimeError as e:
-        raise CheckpointError(
-            f"{where} holds another network than its config.yaml describes ({str(e).splitlines()[0][:120]}): "
-            "pass the run's own checkpoint"
-        ) from e
-
-
 @dataclass
 class Trained:
     """A run's generator, ready to paint: what it was trained on, and how."""
@@ -258,17 +244,11 @@ def load(run: str | os.PathLike, device: str = "cpu") -> Trained:
     config = TransferTrainConfig(**saved["train"])
     dev = nets.pick_device(device)
     G = Generator(config.in_channels, config.net).to(dev)
-    path = found.model_path(EXT)
-    if path.is_file():
-        state = nets.read_weights(path, dev, what="transfer model")["model"]
-    else:
-        latest = found.latest_checkpoint()
-        if latest is None:
-            raise CheckpointError(f"{found.path} has no model.pt and no checkpoint yet: let it train an epoch")
-        path = latest.path
-        state = {k[2:]: v for k, v in nets.read_weights(path, dev, what="transfer checkpoint")["model"].items()
-                 if k.startswith("G.")}  # fmt: skip
-    _load_state(G, state, str(path))
+    path = nets.final_weights(found, EXT)
+    state = nets.read_weights(path, dev, what="transfer model")["model"]
+    if path != found.model_path(EXT):  # a checkpoint holds G, D and DT: G's part
+        state = {k[2:]: v for k, v in state.items() if k.startswith("G.")}
+    nets.load_state(G, state, str(path))
     return Trained(G.eval(), config, tuple(saved["size"]), saved["skeleton"])
 
 
