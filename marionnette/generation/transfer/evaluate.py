@@ -21,7 +21,8 @@ import numpy as np
 import torch
 
 from marionnette.generation.transfer.data import TargetVideo
-from marionnette.generation.transfer.train import Trained, figures, generate_pair
+from marionnette.generation.transfer.paint import Painter, to_image
+from marionnette.generation.transfer.train import Trained, figures
 
 
 class TransferScores(NamedTuple):
@@ -38,25 +39,12 @@ class TransferScores(NamedTuple):
     frames: int
 
 
-@torch.no_grad()
 def generate(trained: Trained, figs: torch.Tensor, piece: np.ndarray) -> np.ndarray:
     """Frames ``(T, H, W, 3)`` float in ``[0, 1]`` from figures ``(T, 3, H, W)`` in ``[-1, 1]``, in order;
-    a frame's predecessor is the one before it in the same ``piece``."""
-    G = trained.G
-    device = next(G.parameters()).device
-    out, last = [], None
-    for t in range(len(figs)):
-        fig_t = figs[t : t + 1].to(device)
-        first = t == 0 or piece[t] != piece[t - 1]
-        if not trained.config.temporal:
-            x = G(fig_t)
-        elif first:
-            _, x = generate_pair(G, fig_t, fig_t, True)  # no past: as training starts a pair
-        else:
-            x = G(torch.cat([fig_t, figs[t - 1 : t].to(device), last], 1))
-        last = x
-        out.append(x[0].permute(1, 2, 0).add(1).div(2).clamp(0, 1).cpu().numpy())
-    return np.stack(out)
+    a frame's predecessor is the one before it in the same ``piece`` (:class:`~.paint.Painter`)."""
+    painter = Painter(trained)
+    first = np.r_[True, piece[1:] != piece[:-1]]
+    return np.stack([to_image(painter.paint(figs[t : t + 1], bool(first[t]))[0]) for t in range(len(figs))])
 
 
 def nearest_frames(video: TargetVideo, queries: np.ndarray) -> np.ndarray:

@@ -1,0 +1,66 @@
+"""Painting a video frame by frame: a trained generator fed one stick figure at a time.
+
+What ``transfer eval`` and ``transfer run`` share. With temporal smoothing (EDN §3.2) frame
+``t`` is ``G(figure_t, figure_{t-1}, image_{t-1})``, conditioned on the image it painted
+before; the first frame of a piece of video has no past and is made as training makes the
+first of a pair, ``G(figure, figure, 0)``. Without it (pix2pixHD), ``G(figure_t)``.
+Figures come as :mod:`~.figure` draws them, ``(H, W, 3)`` uint8; images go out the same way.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from marionnette.errors import MarionnetteError
+from marionnette.generation.transfer.train import Trained
+
+
+def to_tensor(images: np.ndarray) -> torch.Tensor:
+    """``(..., H, W, 3)`` uint8 → ``(..., 3, H, W)`` float in ``[-1, 1]``."""
+    t = torch.from_numpy(np.ascontiguousarray(images)).float().div(127.5).sub(1)
+    return t.movedim(-1, -3)
+
+
+def to_image(x: torch.Tensor) -> np.ndarray:
+    """``(3, H, W)`` in ``[-1, 1]`` → ``(H, W, 3)`` float in ``[0, 1]``."""
+    return x.detach().permute(1, 2, 0).add(1).div(2).clamp(0, 1).cpu().numpy()
+
+
+class Painter:
+    """``painter(figure, first) -> image``: ``trained``'s generator over a video, one frame a call.
+
+    :param trained: a loaded run (:func:`~.train.load`).
+
+    ``figure`` is ``(H, W, 3)`` uint8 at the run's size; ``first`` starts a new piece of
+    video (no past frame to condition on). Returns ``(H, W, 3)`` float in ``[0, 1]``.
+    """
+
+    def __init__(self, trained: Trained):
+        self.trained = trained
+        self.device = next(trained.G.parameters()).device
+        self._last: tuple[torch.Tensor, torch.Tensor] | None = None  # the previous (figure, image), batched
+
+    @torch.no_grad()
+    def paint(self, figure: torch.Tensor, first: bool) -> torch.Tensor:
+        """:meth:`__call__` on a figure tensor ``(1, 3, H, W)`` in ``[-1, 1]``; returns ``(1, 3, H, W)``."""
+        G = self.trained.G
+        figure = figure.to(self.device)
+        if not self.trained.config.temporal:
+            x = G(figure)
+        else:
+            fig_p, x_p = (figure, torch.zeros_like(figure)) if first or self._last is None else self._last
+            x = G(torch.cat([figure, fig_p, x_p], 1))
+        self._last = (figure, x)
+        return x
+
+    def __call__(self, figure: np.ndarray, first: bool = False) -> np.ndarray:
+        H, W = self.trained.size
+        if figure.shape != (H, W, 3):
+            raise MarionnetteError(
+                f"a stick figure of shape {figure.shape}: this model paints ({H}, {W}, 3), the size it was trained at"
+            )
+        return to_image(self.paint(to_tensor(figure)[None], first)[0])
+
+
+__all__ = ["Painter", "to_image", "to_tensor"]
