@@ -47,7 +47,7 @@ action.register(app)  # action train, eval, recognize
 ae.register(app)  # ae train, ae show
 style.register(app)  # style apply, train, texture
 colorize.register(app)  # colorize train, apply, eval
-transfer.register(app)  # transfer train, eval
+transfer.register(app)  # transfer train, eval, run
 demo.register(app)
 
 

@@ -3,7 +3,9 @@
 ``transfer train VIDEO.npz`` learns the target person of a target video (frames with their
 2-D poses, :mod:`marionnette.generation.transfer.data`) and writes a run directory;
 ``transfer eval RUN`` scores it on the video's held-out frames beside the nearest-pose
-baseline. (Painting a new source's motion, ``transfer run``, comes next.)
+baseline; ``transfer run RUN --source SOURCE --out out.mp4`` paints a source's motion (a
+video, a webcam, ``virtual:CLIP``, a ``.bvh`` or ``.npz``) as the target person
+(:mod:`marionnette.pipelines.transfer`), the view source | stick figure | result.
 """
 
 from __future__ import annotations
@@ -83,6 +85,37 @@ def eval_(
     console.print(f"  nearest pose    PSNR {s.nearest_psnr:6.2f} dB  SSIM {s.nearest_ssim:.3f}  L1 {s.nearest_l1:.4f}",
                   highlight=False)  # fmt: skip
     console.print(f"  flicker {s.flicker:.4f} (the true video's {s.true_flicker:.4f})", highlight=False)
+
+
+@app.command("run")
+@one_line_errors
+def run_(
+    run: Annotated[Path, typer.Argument(help="a transfer run directory")],
+    source: Annotated[
+        str, typer.Option(help="a video file, a folder of one video's frames, webcam[:N], virtual[:CLIP], .bvh or .npz")
+    ] = "virtual:wave",
+    out: Annotated[Path, typer.Option(help="the side-by-side video to write (MP4)")] = Path("transfer.mp4"),
+    max_frames: Annotated[Optional[int], typer.Option(help="stop after this many source frames")] = None,
+    normalize: Annotated[bool, typer.Option(help="global pose normalisation into the target's frame")] = True,
+    panel: Annotated[int, typer.Option(help="height of each panel of the view, pixels")] = 256,
+    device: Annotated[str, typer.Option(help="auto, cpu or cuda")] = "cpu",
+) -> None:
+    """Paint SOURCE's motion as RUN's target person; writes OUT (source | stick figure | result)."""
+    from marionnette.errors import MarionnetteError
+    from marionnette.pipelines.transfer import TransferConfig
+    from marionnette.pipelines.transfer import run as transfer
+
+    if max_frames is not None and max_frames < 1:
+        raise MarionnetteError(f"--max-frames {max_frames}: give at least 1")
+    if source.startswith("webcam") and max_frames is None:
+        max_frames = 300  # the webcam's frames are kept for the second pass: bounded
+        console.print("webcam: 300 frames (--max-frames to change)")
+    with console.status(f"painting {source} as {run.name} …"):
+        done = transfer(run, source, out, config=TransferConfig(panel=panel, normalize=normalize),
+                        max_frames=max_frames, device=device)  # fmt: skip
+    filled = f"; {len(done.filled)} with no person, filled" if len(done.filled) else ""
+    rates = f"{done.rate:.1f} frames/s ({done.paint_rate:.1f} for figure + generator)"
+    console.print(f"{done.frames} frames{filled}: {rates} → [bold]{done.video}[/]", soft_wrap=True)
 
 
 def register(root: typer.Typer) -> None:

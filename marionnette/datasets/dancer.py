@@ -261,15 +261,20 @@ def _check(config: DancerConfig) -> None:
         raise MarionnetteError(f"seed={config.seed}: use a seed of 0 or more")
 
 
-def dancer_model(config: DancerConfig = DancerConfig()):
+def dancer_model(config: DancerConfig = DancerConfig(), dressed: bool = True):
     """The character's ``mujoco.MjModel`` dressed and staged as the module docstring says:
     the same bodies, joints and ``qpos`` as :class:`~marionnette.body.Character`'s model,
-    its ``front`` camera fixed where ``config`` puts it."""
+    its ``front`` camera fixed where ``config`` puts it. ``dressed=False`` keeps the
+    default look and scene and fixes the camera alone: another person filmed the same way
+    (a motion-transfer *source*, ``marionnette transfer run --source virtual:CLIP``)."""
     import mujoco
 
     from marionnette.body.character import MODEL_PATH
 
     spec = mujoco.MjSpec.from_file(str(MODEL_PATH))
+    if not dressed:
+        _fix_camera(spec, config)
+        return spec.compile()
     texture, builtin = mujoco.mjtTexture.mjTEXTURE_2D, mujoco.mjtBuiltin.mjBUILTIN_CHECKER
     rgb = mujoco.mjtTextureRole.mjTEXROLE_RGB
     # (name, first colour, second colour, repeats, uniform): a uniform texture repeats that
@@ -300,13 +305,41 @@ def dancer_model(config: DancerConfig = DancerConfig()):
         quat=(np.sqrt(0.5), 0, np.sqrt(0.5), 0), material="wallpaper", contype=0, conaffinity=0,
     )  # fmt: skip
     spec.worldbody.add_light(name="fill", pos=(3.0, -2.0, 3.0), dir=(-0.6, 0.4, -0.5), diffuse=(0.35, 0.35, 0.35))
+    _fix_camera(spec, config)
+    return spec.compile()
+
+
+def _fix_camera(spec, config: DancerConfig) -> None:
+    import mujoco
+
     camera = spec.camera("front")
     camera.mode = mujoco.mjtCamLight.mjCAMLIGHT_FIXED
     camera.pos = (config.camera_distance, 0.0, config.camera_height)
     camera.alt.type = mujoco.mjtOrientation.mjORIENTATION_XYAXES
     camera.alt.xyaxes = (0, 1, 0, 0, 0, 1)  # image right: the world's +y (the dancer's left); up: +z
     camera.fovy = config.camera_fovy
-    return spec.compile()
+
+
+def film(model, qpos: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(frames (T, size, size, 3) uint8, points (T, 16, 2) float32)``: ``model`` (from
+    :func:`dancer_model`) in each pose of ``qpos (T, nq)``, rendered by its fixed ``front``
+    camera, and its canonical joints projected into the same frames (the module's pixels)."""
+    import mujoco
+
+    from marionnette.body import BodyCamera, Character, from_motion_frame
+    from marionnette.datasets.frames import render_poses
+
+    frames = render_poses(model, qpos, ["front"] * len(qpos), size)
+    positions = Character().forward_kinematics(qpos).positions  # (T, 16, 3) motion frame
+    world = from_motion_frame(positions.astype(np.float64))  # MuJoCo's z up: what the camera sees
+    points = np.empty((len(qpos), _JOINTS, 2), np.float32)
+    data = mujoco.MjData(model)
+    with BodyCamera(model, "front", size, size) as camera:
+        for t, pose in enumerate(qpos):
+            data.qpos[:] = pose
+            mujoco.mj_forward(model, data)  # the camera's place (a fixed one never moves)
+            points[t] = camera.project(data, world[t])
+    return frames, points
 
 
 def _performance(name: str, rng: np.random.Generator, config: DancerConfig, character) -> np.ndarray:
@@ -358,10 +391,7 @@ def make_dancer(config: DancerConfig = DancerConfig()) -> DancerData:
     :raises MarionnetteError: an unknown clip, a clip both trained on and held out, or a
         value out of range (the message names it).
     """
-    import mujoco
-
-    from marionnette.body import BodyCamera, Character, from_motion_frame
-    from marionnette.datasets.frames import render_poses
+    from marionnette.body import Character
 
     _check(config)
     size = int(config.size)
@@ -390,17 +420,8 @@ def make_dancer(config: DancerConfig = DancerConfig()) -> DancerData:
     starts = np.r_[True, (np.diff(performance) != 0) | (np.diff(index) != 1)]
     sequence = (np.cumsum(starts) - 1).astype(np.int32)
 
-    model = dancer_model(config)
-    frames = render_poses(model, qpos, ["front"] * len(qpos), size)
+    frames, points = film(dancer_model(config), qpos, size)
     positions = character.forward_kinematics(qpos, fps=config.fps).positions  # (T, 16, 3) motion frame
-    world = from_motion_frame(positions.astype(np.float64))  # MuJoCo's z up: what the camera sees
-    points = np.empty((len(qpos), _JOINTS, 2), np.float32)
-    data = mujoco.MjData(model)
-    with BodyCamera(model, "front", size, size) as camera:
-        for t, pose in enumerate(qpos):
-            data.qpos[:] = pose
-            mujoco.mj_forward(model, data)  # the camera's place (a fixed one never moves)
-            points[t] = camera.project(data, world[t])
     return DancerData(
         frames=frames, points=points, positions=positions.astype(np.float32), qpos=qpos, split=split,
         sequence=sequence, clip=clip, clips=names, fps=float(config.fps),
@@ -423,6 +444,7 @@ __all__ = [
     "body_frame",
     "config_of",
     "dancer_model",
+    "film",
     "make_dancer",
     "pose_distance",
 ]

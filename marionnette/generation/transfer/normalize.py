@@ -17,8 +17,11 @@ A source frame with ankle line ``a`` is at fraction ``f = (a - s_far) / (s_close
 of the way from far to close; its ankle line goes to ``t_far + f (t_close - t_far)`` and it
 is scaled, about the middle of its ankles, by ``t_far_h / s_far_h + f (t_close_h / s_close_h
 - t_far_h / s_far_h)``: the paper's linear interpolation of translation and scale between
-the two ends (extrapolated, not clipped, past them). A source that never changes depth
-(``s_close == s_far``) uses the close ends alone. The horizontal position of the feet is
+the two ends (extrapolated, not clipped, past them). A source that hardly changes depth
+(its ankle range under :data:`MIN_SPAN` of its close height: someone dancing on the spot)
+would have its jitter stretched over the target's whole range by that interpolation; it
+uses the close ends alone instead: scale ``t_close_h / s_close_h``, and its ankle line
+goes to ``t_close + scale (a - s_close)``. The horizontal position of the feet is
 kept: the person dances where the source dances, in an image of the same size.
 
 Joints that are NaN (lost by pose capture) stay NaN. Arrays are ``(T, J, 2)`` float.
@@ -36,6 +39,8 @@ from marionnette.motion.skeleton import Skeleton
 _ANKLES = (("left_ankle", "right_ankle"), ("ANKLE_LEFT", "ANKLE_RIGHT"))  # canonical, MediaPipe-33; NTU's names
 _NEAR_END = 0.1  # frames within this fraction of the ankle range of an end measure its height
 PERCENTILE = 5.0
+MIN_SPAN = 0.1
+"""A source's ankle range below this fraction of its close height counts as one depth."""
 
 
 @dataclass(frozen=True)
@@ -101,11 +106,15 @@ def normalize(points: np.ndarray, skeleton: Skeleton, source: FootStats, target:
     line = ankle_lines(points, skeleton)  # (T,)
     feet_x = (points[:, left, 0] + points[:, right, 0]) / 2
     span = source.close - source.far
-    f = (line - source.far) / span if span > 1e-6 else np.ones_like(line)  # 0 far .. 1 close
     far_scale = target.far_height / source.far_height
     close_scale = target.close_height / source.close_height
-    scale = far_scale + f * (close_scale - far_scale)  # (T,)
-    new_line = target.far + f * (target.close - target.far)
+    if span < MIN_SPAN * source.close_height:  # one depth: the close ends, the feet's moves scaled as the body
+        scale = np.full_like(line, close_scale)
+        new_line = target.close + close_scale * (line - source.close)
+    else:
+        f = (line - source.far) / span  # 0 far .. 1 close
+        scale = far_scale + f * (close_scale - far_scale)  # (T,)
+        new_line = target.far + f * (target.close - target.far)
     anchor = np.stack([feet_x, line], axis=-1)[:, None]  # (T, 1, 2): scaled about the middle of the feet
     moved = np.stack([feet_x, new_line], axis=-1)[:, None]
     return (points - anchor) * scale[:, None, None] + moved
@@ -129,4 +138,4 @@ class PoseNormalizer:
         return normalize(points, self.skeleton, self.source, self.target)
 
 
-__all__ = ["PERCENTILE", "FootStats", "PoseNormalizer", "ankle_lines", "foot_stats", "normalize"]
+__all__ = ["MIN_SPAN", "PERCENTILE", "FootStats", "PoseNormalizer", "ankle_lines", "foot_stats", "normalize"]

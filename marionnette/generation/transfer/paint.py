@@ -18,7 +18,7 @@ from marionnette.generation.transfer.train import Trained
 
 def to_tensor(images: np.ndarray) -> torch.Tensor:
     """``(..., H, W, 3)`` uint8 → ``(..., 3, H, W)`` float in ``[-1, 1]``."""
-    t = torch.from_numpy(np.ascontiguousarray(images)).float().div(127.5).sub(1)
+    t = torch.from_numpy(np.array(images, dtype=np.float32)).div(127.5).sub(1)  # a copy: the input may be read-only
     return t.movedim(-1, -3)
 
 

@@ -70,6 +70,15 @@ def test_a_source_that_never_changes_depth_takes_the_close_ends():
     assert line == pytest.approx(180.0) and height == pytest.approx(100.0)
 
 
+def test_a_source_dancing_on_the_spot_keeps_its_small_moves_small():
+    bob = 2 * np.sin(np.arange(40) / 3)  # the feet bob 2 px: jitter, not a walk in depth
+    source = np.stack([standing(80, 140 + b, 50) for b in bob])
+    target = walk(120, 180, 60, 100)  # ranges 60 px in depth; scale at the close end is 2
+    line, height = measured(PoseNormalizer.between(source, target, CANONICAL, percentile=0)(source))
+    np.testing.assert_allclose(line - 180, 2 * (bob - bob.max()), atol=1e-6)  # 4 px bob, never stretched to 60
+    np.testing.assert_allclose(height, 100.0)
+
+
 def test_lost_joints_stay_lost_and_bad_input_is_one_line():
     poses = walk(110, 150, 30, 50, frames=5)
     poses[2, 3] = np.nan  # the head lost in one frame
