@@ -34,6 +34,11 @@ def train_(
     blocks: Annotated[int, typer.Option(help="the generator's residual blocks (pix2pixHD: 9)")] = 6,
     features: Annotated[str, typer.Option(help="VGG19 for the perceptual loss: imagenet or random")] = "imagenet",
     lr: Annotated[float, typer.Option(help="Adam's learning rate")] = 2e-4,
+    face_epochs: Annotated[
+        Optional[int],
+        typer.Option(help="epochs of EDN's face GAN after the main ones (G frozen); with --resume, adds them to a run"),
+    ] = None,
+    face_crop: Annotated[float, typer.Option(help="the face crop's side, a fraction of the frame's height")] = 0.25,
     seed: Annotated[int, typer.Option(help="seeds the networks and the batches")] = 0,
     device: Annotated[str, typer.Option(help="auto, cpu or cuda")] = "auto",
     resume: Annotated[Optional[Path], typer.Option(help="continue this run from its newest checkpoint")] = None,
@@ -41,6 +46,7 @@ def train_(
 ) -> None:
     """Train the generator on VIDEO; writes runs/transfer__<edn|pix2pixhd>__<seed>__<time>/."""
     from marionnette.errors import MarionnetteError
+    from marionnette.generation.transfer.face import FaceConfig
     from marionnette.generation.transfer.models import GeneratorConfig
     from marionnette.generation.transfer.train import TransferTrainConfig, train
 
@@ -51,10 +57,12 @@ def train_(
         config = TransferTrainConfig(video=str(video), temporal=temporal, epochs=epochs,
                                      steps_per_epoch=steps_per_epoch, batch_size=batch_size, features=features,
                                      lr=lr, seed=seed, net=GeneratorConfig(channels=channels, downs=downs,
-                                                                           blocks=blocks))  # fmt: skip
+                                                                           blocks=blocks),
+                                     face=FaceConfig(epochs=face_epochs or 0, crop=face_crop))  # fmt: skip
     started = time.perf_counter()
     with training(f"{'edn' if temporal else 'pix2pixhd'} on {video or resume}", "transfer", unit="batches") as update:
-        run = train(config, device=device, runs_dir=runs_dir, resume=resume, progress=update)
+        run = train(config, device=device, runs_dir=runs_dir, resume=resume, face_epochs=face_epochs,
+                    progress=update)  # fmt: skip
     console.print(f"trained in {time.perf_counter() - started:.1f}s → [bold]{run.path}[/]", soft_wrap=True)
     console.print(f"next: marionnette transfer eval {run.path}", soft_wrap=True)
 

@@ -24,8 +24,8 @@ Normalisation needs the whole source
     (:mod:`marionnette.generation.transfer.normalize`), so every pose is read before the
     first frame is painted: a file is read twice (poses, then the images for the view, one
     at a time); a webcam's frames are kept, at the view's size, for the second pass
-    (``--max-frames`` bounds them). The target's ends come from the training frames of the
-    run's target video.
+    (``--max-frames`` bounds them). The target's ends, measured on the training frames of
+    its video, are in the run's config.yaml (``target``): the run paints without the video.
 
 Frames with no person
     A frame where pose capture found nobody (or only someone else) is a *gap*: each joint
@@ -34,7 +34,11 @@ Frames with no person
     lists it and its source panel says so. Only a source with nobody in any frame fails.
 
 Bad input gives one line: a model trained on a skeleton the source cannot be mapped to, a
-source with no person, a run whose target video is gone, an unwritable output.
+source with no person, an older run (no ``target`` in its config.yaml) whose target video is
+gone, an unwritable output.
+
+With a face GAN in the run, each frame's face is corrected at the crop its normalised pose
+places (:mod:`marionnette.generation.transfer.face`).
 """
 
 from __future__ import annotations
@@ -247,17 +251,22 @@ def compose(source: np.ndarray, figure: np.ndarray, result: np.ndarray, height: 
 # -- the whole run ------------------------------------------------------------------------
 
 
-def target_points(trained) -> np.ndarray:
-    """The training frames' poses of the run's target video (what the target's ankle ends are read from)."""
+def target_video(trained):
+    """The run's target video, for a run older than config.yaml's ``target`` (which holds what is read of it)."""
     from marionnette.generation.transfer.data import TargetVideo
 
     path = Path(trained.config.video)
     if not path.is_file():
         raise MarionnetteError(
-            f"{path}: the target video this run was trained on is gone; put it back there "
-            "(pose normalisation reads the target's poses), or pass --no-normalize"
+            f"{path}: the target video this run was trained on is gone and its config.yaml (an older run's) does not "
+            "say where the target's feet stand; put the video back there, or pass --no-normalize"
         )
-    video = TargetVideo.load(path)
+    return TargetVideo.load(path)
+
+
+def target_points(trained) -> np.ndarray:
+    """The training frames' poses of the run's target video (what the target's ankle ends are read from)."""
+    video = target_video(trained)
     return video.points[~video.held_out]
 
 
@@ -278,7 +287,7 @@ def run(
     :raises MarionnetteError: see the module docstring; nothing is written then.
     """
     from marionnette.generation.transfer.figure import draw_figure
-    from marionnette.generation.transfer.normalize import PoseNormalizer, foot_stats
+    from marionnette.generation.transfer.normalize import FootStats, PoseNormalizer, foot_stats
     from marionnette.generation.transfer.paint import Painter
     from marionnette.generation.transfer.train import load
     from marionnette.perception.pose import draw_pose, open_source
@@ -291,15 +300,13 @@ def run(
     skeleton = check_skeleton(trained.skeleton, motion)
     captures = panels = None
     if motion:
-        from marionnette.generation.transfer.data import TargetVideo
-
-        fps = TargetVideo.load(trained.config.video).fps if Path(trained.config.video).is_file() else 15.0
+        fps = float(trained.target["fps"]) if trained.target else target_video(trained).fps
         poses, films = motion_source(source, fps, config.source_size, max_frames)
     else:
         poses, captures, panels = captured_source(source, skeleton, config, max_frames)
     points = into_frame(fill_gaps(poses.points, repr(source)), poses.size, size)
     if config.normalize:
-        target = foot_stats(target_points(trained), skeleton)
+        target = FootStats(**trained.target["feet"]) if trained.target else foot_stats(target_points(trained), skeleton)
         points = PoseNormalizer(skeleton, foot_stats(points, skeleton), target)(points)
     filled = np.flatnonzero(~poses.found)
 
@@ -313,13 +320,14 @@ def run(
                 yield image
 
     painter = Painter(trained)
+    faces = trained.face_corners(points)  # (T, 2) crop corners, None without a face GAN
     painting = [0.0]
 
     def views() -> Iterator[np.ndarray]:
         for t, image in enumerate(source_images()):
             began = time.perf_counter()
             figure = draw_figure(points[t], skeleton, size)
-            result = (painter(figure, first=t == 0) * 255).round().astype(np.uint8)
+            result = (painter(figure, t == 0, None if faces is None else faces[t]) * 255).round().astype(np.uint8)
             painting[0] += time.perf_counter() - began
             shown = draw_pose(image, captures[t]) if captures is not None and poses.found[t] else image
             yield compose(shown, figure, result, config.panel, filled=not poses.found[t])
@@ -353,4 +361,5 @@ __all__ = [
     "motion_source",
     "run",
     "target_points",
+    "target_video",
 ]

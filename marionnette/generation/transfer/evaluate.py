@@ -39,12 +39,15 @@ class TransferScores(NamedTuple):
     frames: int
 
 
-def generate(trained: Trained, figs: torch.Tensor, piece: np.ndarray) -> np.ndarray:
+def generate(trained: Trained, figs: torch.Tensor, piece: np.ndarray, points: np.ndarray | None = None) -> np.ndarray:
     """Frames ``(T, H, W, 3)`` float in ``[0, 1]`` from figures ``(T, 3, H, W)`` in ``[-1, 1]``, in order;
-    a frame's predecessor is the one before it in the same ``piece`` (:class:`~.paint.Painter`)."""
+    a frame's predecessor is the one before it in the same ``piece`` (:class:`~.paint.Painter`). The
+    face GAN, when the run has one, is applied where ``points (T, J, 2)`` place the head."""
     painter = Painter(trained)
     first = np.r_[True, piece[1:] != piece[:-1]]
-    return np.stack([to_image(painter.paint(figs[t : t + 1], bool(first[t]))[0]) for t in range(len(figs))])
+    at = trained.face_corners(points) if points is not None else None
+    return np.stack([to_image(painter.paint(figs[t : t + 1], bool(first[t]), None if at is None else at[t])[0])
+                     for t in range(len(figs))])  # fmt: skip
 
 
 def nearest_frames(video: TargetVideo, queries: np.ndarray) -> np.ndarray:
@@ -73,7 +76,7 @@ def evaluate(trained: Trained, video: TargetVideo) -> TransferScores:
     """:class:`TransferScores` of ``trained`` on ``video``'s held-out frames."""
     held = np.flatnonzero(video.held_out)
     truth = video.frames[held].astype(np.float64) / 255.0
-    made = generate(trained, figures(video)[held], video.piece[held]).astype(np.float64)
+    made = generate(trained, figures(video)[held], video.piece[held], video.points[held]).astype(np.float64)
     nearest = video.frames[nearest_frames(video, video.points[held])].astype(np.float64) / 255.0
     ours, lookup = _scores(made, truth), _scores(nearest, truth)
     piece = video.piece[held]

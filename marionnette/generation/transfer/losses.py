@@ -10,7 +10,8 @@
   (torchvision's cached ImageNet file, or the seeded random one).
 
 Frames are in ``[-1, 1]`` (the generator's tanh) everywhere but inside :class:`VGGLoss`, which
-maps them to ``[0, 1]`` for VGG.
+maps them to ``[0, 1]`` for VGG, and enlarges (bilinear) images under :data:`VGG_MIN_SIDE`
+pixels, which its four poolings would shrink to nothing (the face GAN's crops at a CPU's sizes).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from marionnette.nets.vgg import imagenet_normalize, vgg19_features
 
 VGG_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
 VGG_WEIGHTS = (1 / 32, 1 / 16, 1 / 8, 1 / 4, 1.0)
+VGG_MIN_SIDE = 32
 
 
 def lsgan(scores: list[list[torch.Tensor]], real: bool) -> torch.Tensor:
@@ -49,7 +51,10 @@ class VGGLoss(nn.Module):
         self.vgg = vgg19_features(until=VGG_LAYERS[-1], weights=features, seed=seed)
 
     def forward(self, fake: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
-        x = imagenet_normalize(torch.cat([fake, real]).add(1).div(2))  # both in one pass
+        x = torch.cat([fake, real]).add(1).div(2)  # both in one pass
+        if min(x.shape[-2:]) < VGG_MIN_SIDE:
+            x = F.interpolate(x, scale_factor=VGG_MIN_SIDE / min(x.shape[-2:]), mode="bilinear", align_corners=False)
+        x = imagenet_normalize(x)
         total, k = x.new_zeros(()), 0
         for name, module in self.vgg.named_children():
             x = module(x)

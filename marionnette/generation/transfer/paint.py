@@ -4,7 +4,10 @@ What ``transfer eval`` and ``transfer run`` share. With temporal smoothing (EDN 
 ``t`` is ``G(figure_t, figure_{t-1}, image_{t-1})``, conditioned on the image it painted
 before; the first frame of a piece of video has no past and is made as training makes the
 first of a pair, ``G(figure, figure, 0)``. Without it (pix2pixHD), ``G(figure_t)``.
-Figures come as :mod:`~.figure` draws them, ``(H, W, 3)`` uint8; images go out the same way.
+With a face GAN (EDN §3.4) the face of each image is corrected at its crop corner
+(:meth:`~.train.Trained.face_corners`, from the frame's pose); the generator's next frame is
+still conditioned on its own image, as in training. Figures come as :mod:`~.figure` draws
+them, ``(H, W, 3)`` uint8; images go out as ``(H, W, 3)`` float in ``[0, 1]``.
 """
 
 from __future__ import annotations
@@ -33,7 +36,9 @@ class Painter:
     :param trained: a loaded run (:func:`~.train.load`).
 
     ``figure`` is ``(H, W, 3)`` uint8 at the run's size; ``first`` starts a new piece of
-    video (no past frame to condition on). Returns ``(H, W, 3)`` float in ``[0, 1]``.
+    video (no past frame to condition on); ``corner`` is the face crop's ``(y, x)`` for a
+    run with a face GAN (None or ``-1``: the face is left as ``G`` made it). Returns
+    ``(H, W, 3)`` float in ``[0, 1]``.
     """
 
     def __init__(self, trained: Trained):
@@ -42,7 +47,7 @@ class Painter:
         self._last: tuple[torch.Tensor, torch.Tensor] | None = None  # the previous (figure, image), batched
 
     @torch.no_grad()
-    def paint(self, figure: torch.Tensor, first: bool) -> torch.Tensor:
+    def paint(self, figure: torch.Tensor, first: bool, corner: np.ndarray | None = None) -> torch.Tensor:
         """:meth:`__call__` on a figure tensor ``(1, 3, H, W)`` in ``[-1, 1]``; returns ``(1, 3, H, W)``."""
         G = self.trained.G
         figure = figure.to(self.device)
@@ -52,15 +57,18 @@ class Painter:
             fig_p, x_p = (figure, torch.zeros_like(figure)) if first or self._last is None else self._last
             x = G(torch.cat([figure, fig_p, x_p], 1))
         self._last = (figure, x)
+        face = self.trained.face
+        if face is not None and corner is not None and corner[0] >= 0:
+            x = face.apply(figure, x, np.asarray(corner, dtype=np.int64)[None])
         return x
 
-    def __call__(self, figure: np.ndarray, first: bool = False) -> np.ndarray:
+    def __call__(self, figure: np.ndarray, first: bool = False, corner: np.ndarray | None = None) -> np.ndarray:
         H, W = self.trained.size
         if figure.shape != (H, W, 3):
             raise MarionnetteError(
                 f"a stick figure of shape {figure.shape}: this model paints ({H}, {W}, 3), the size it was trained at"
             )
-        return to_image(self.paint(to_tensor(figure)[None], first)[0])
+        return to_image(self.paint(to_tensor(figure)[None], first, corner)[0])
 
 
 __all__ = ["Painter", "to_image", "to_tensor"]

@@ -9,12 +9,15 @@ import numpy as np
 import pytest
 import torch
 import yaml
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from marionnette.errors import CheckpointError, MarionnetteError
 from marionnette.generation.transfer.data import TargetVideo
 from marionnette.generation.transfer.evaluate import evaluate, nearest_frames
+from marionnette.generation.transfer.face import FaceConfig
 from marionnette.generation.transfer.figure import draw_figures
 from marionnette.generation.transfer.models import GeneratorConfig
+from marionnette.generation.transfer.paint import Painter
 from marionnette.generation.transfer.train import TransferTrainConfig, load, train
 from marionnette.motion.skeleton import CANONICAL
 from marionnette.nets.training import read_weights
@@ -80,8 +83,13 @@ def test_the_run_directory_is_every_trainers_and_resumes_exactly(tmp_path, video
     assert whole.path.name.startswith("transfer__edn__" if temporal else "transfer__pix2pixhd__")
     config = yaml.safe_load(whole.config_path.read_text())
     assert config["size"] == [SIZE, SIZE] and config["skeleton"] == "canonical"
+    feet = config["target"]["feet"]  # what `transfer run` normalises to without the video
+    assert config["target"]["size"] == [SIZE, SIZE] and feet["close"] > feet["far"] > 0 and feet["close_height"] > 10
     rows = read_progress(whole.progress_path)
     assert [int(r["epoch"]) for r in rows] == [1, 2] and {"g_gan", "g_feat", "g_vgg", "d", "l1"} <= set(rows[0])
+    images = EventAccumulator(str(whole.tensorboard_dir), size_guidance={"images": 0}).Reload()
+    shown = images.Images("transfer/held_out")  # a grid an epoch: 4 held-out rows of figure | made | true
+    assert [e.step for e in shown] == [3, 6] and (shown[0].height, shown[0].width) == (4 * 33 + 1, 3 * 33 + 1)
     cut = train(tiny(video_file, temporal=temporal), device="cpu", runs_dir=tmp_path / "b")
     cut.model_path("pt").unlink()
     cut.checkpoint_path(6, "pt").write_bytes(b"cut")
@@ -91,6 +99,35 @@ def test_the_run_directory_is_every_trainers_and_resumes_exactly(tmp_path, video
         torch.testing.assert_close(a[key], b[key], rtol=0, atol=0)
     trained = load(resumed.path)
     assert trained.G.in_channels == (9 if temporal else 3) and not trained.G.training
+
+
+def test_the_face_gan_continues_a_finished_run_and_corrects_only_the_face(tmp_path, video_file):
+    """EDN §3.4's protocol: G trained, then frozen while the face GAN trains; resuming a finished
+    run with face epochs added is the same run as one that planned them."""
+    face = FaceConfig(epochs=1, net=GeneratorConfig(channels=4, downs=2, blocks=1))
+    planned = train(tiny(video_file, epochs=1, face=face), device="cpu", runs_dir=tmp_path / "a")
+    first = train(tiny(video_file, epochs=1, face=FaceConfig(epochs=0, net=face.net)), device="cpu",
+                  runs_dir=tmp_path / "b")  # fmt: skip
+    added = train(resume=first.path, face_epochs=1, device="cpu")
+    a, b = (read_weights(r.model_path("pt")) for r in (planned, added))
+    for part in ("model", "face"):
+        for key in a[part]:
+            torch.testing.assert_close(a[part][key], b[part][key], rtol=0, atol=0)
+    main = read_weights(first.checkpoint_path(3, "pt"))["model"]
+    for key, value in b["model"].items():  # G frozen in the face stage
+        torch.testing.assert_close(value, main["G." + key], rtol=0, atol=0)
+    assert [r["stage"] for r in read_progress(added.progress_path)] == ["main", "face"]
+    trained = load(added.path)
+    assert trained.face is not None and yaml.safe_load(added.config_path.read_text())["train"]["face"]["epochs"] == 1
+    video = TargetVideo.load(video_file)
+    at = trained.face_corners(video.points)  # (T, 2): an 8-px square around the head
+    figure = draw_figures(video.points[:1], CANONICAL, (SIZE, SIZE))[0]
+    plain, corrected = Painter(trained)(figure, True), Painter(trained)(figure, True, at[0])
+    (y, x), changed = at[0], np.abs(corrected - plain).max(axis=-1) > 0
+    inside = np.zeros_like(changed)
+    inside[y : y + 8, x : x + 8] = True
+    assert changed.any() and not changed[~inside].any()
+    assert np.isfinite(evaluate(trained, video).psnr)
 
 
 def test_bad_input_is_one_line(tmp_path, video_file):
