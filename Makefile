@@ -14,6 +14,7 @@ $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(PIP) torch==2.14.1 torchvision==0.29.1
 	$(PIP) -e '.[all,dev]'
+	$(PIP) --no-deps 'trackeval>=1.0,<2'  # HOTA; its own dependencies would add a second OpenCV
 	touch $@
 
 demo: $(STAMP)

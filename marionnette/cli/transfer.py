@@ -89,9 +89,10 @@ def eval_(
         )
     s = evaluate(trained, target)
     console.print(f"{s.frames} held-out frames:", highlight=False)
-    console.print(f"  generator       PSNR {s.psnr:6.2f} dB  SSIM {s.ssim:.3f}  L1 {s.l1:.4f}", highlight=False)
-    console.print(f"  nearest pose    PSNR {s.nearest_psnr:6.2f} dB  SSIM {s.nearest_ssim:.3f}  L1 {s.nearest_l1:.4f}",
-                  highlight=False)  # fmt: skip
+    console.print(f"  generator       PSNR {s.psnr:6.2f} dB  SSIM {s.ssim:.3f}  L1 {s.l1:.4f}  "
+                  f"on the person PSNR {s.person_psnr:6.2f} dB", highlight=False)  # fmt: skip
+    console.print(f"  nearest pose    PSNR {s.nearest_psnr:6.2f} dB  SSIM {s.nearest_ssim:.3f}  L1 {s.nearest_l1:.4f}  "
+                  f"on the person PSNR {s.nearest_person_psnr:6.2f} dB", highlight=False)  # fmt: skip
     console.print(f"  flicker {s.flicker:.4f} (the true video's {s.true_flicker:.4f})", highlight=False)
 
 
