@@ -6,11 +6,13 @@ siblings) into one loop over a stream of frames, and is what a command runs:
 - :mod:`~.puppet`: source → MediaPipe capture → One-Euro → retarget (IK) → render the
   avatar beside the camera image (``marionnette puppet``);
 - :mod:`~.capture`: the same loop without the render, a recording into a canonical
-  :class:`~marionnette.motion.PoseSequence` (``marionnette imitate VIDEO``).
+  :class:`~marionnette.motion.PoseSequence` (``marionnette imitate VIDEO``);
+- :mod:`~.recognize`: capture → Kinect's 25 joints → a sliding window → the action
+  recognizer, the label drawn over the video (``marionnette action recognize``);
+- :mod:`~.transfer`: a source's poses → EDN's normalisation into the target's frame →
+  stick figure → the pose-to-image generator (``marionnette transfer run``).
 
-Later: live action recognition on a stream, motion transfer from a source video.
-
-Pipelines may import every layer below them (motion, body, perception, envs, agents,
-runs); nothing but :mod:`marionnette.cli` imports a pipeline. This package's ``__init__``
+Pipelines may import every layer below them (motion, body, perception, generation, envs,
+agents, datasets, runs); nothing but :mod:`marionnette.cli` imports a pipeline. This package's ``__init__``
 imports none of its modules: ``import marionnette.pipelines.puppet`` loads MuJoCo.
 """
