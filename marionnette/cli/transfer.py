@@ -26,7 +26,9 @@ app = typer.Typer(help="Motion transfer: a pose-to-image GAN (Everybody Dance No
 def train_(
     video: Annotated[Optional[Path], typer.Argument(help="the target video (.npz: frames and their poses)")] = None,
     temporal: Annotated[bool, typer.Option(help="EDN's temporal smoothing (off: the pix2pixHD baseline)")] = True,
-    epochs: Annotated[int, typer.Option(help="epochs of --steps-per-epoch batches")] = 4,
+    epochs: Annotated[
+        Optional[int], typer.Option(help="epochs of --steps-per-epoch batches [default: 4]; --resume: trains on to it")
+    ] = None,
     steps_per_epoch: Annotated[int, typer.Option(help="batches an epoch")] = 200,
     batch_size: Annotated[int, typer.Option(help="frames a batch")] = 4,
     channels: Annotated[int, typer.Option(help="the generator's first width (pix2pixHD: 64)")] = 32,
@@ -54,7 +56,7 @@ def train_(
     if resume is None:
         if video is None:
             raise MarionnetteError("give the target VIDEO (.npz of frames and poses), or --resume RUN")
-        config = TransferTrainConfig(video=str(video), temporal=temporal, epochs=epochs,
+        config = TransferTrainConfig(video=str(video), temporal=temporal, epochs=4 if epochs is None else epochs,
                                      steps_per_epoch=steps_per_epoch, batch_size=batch_size, features=features,
                                      lr=lr, seed=seed, net=GeneratorConfig(channels=channels, downs=downs,
                                                                            blocks=blocks),
@@ -62,7 +64,7 @@ def train_(
     started = time.perf_counter()
     with training(f"{'edn' if temporal else 'pix2pixhd'} on {video or resume}", "transfer", unit="batches") as update:
         run = train(config, device=device, runs_dir=runs_dir, resume=resume, face_epochs=face_epochs,
-                    progress=update)  # fmt: skip
+                    epochs=epochs if resume is not None else None, progress=update)  # fmt: skip
     console.print(f"trained in {time.perf_counter() - started:.1f}s → [bold]{run.path}[/]", soft_wrap=True)
     console.print(f"next: marionnette transfer eval {run.path}", soft_wrap=True)
 

@@ -31,7 +31,8 @@ fakes.
 With ``face.epochs`` (EDN §3.4, :mod:`~.face`) the main epochs are followed by that many
 of the face GAN, ``G`` frozen: a run that finished its main epochs can be resumed with face
 epochs added (``resume=..., face_epochs=N``), which is how the ablation's "+ face GAN" row
-continues the "+ temporal" one. Batch ``k`` is drawn from ``(seed, k)``, so ``resume`` ends where an uninterrupted run
+continues the "+ temporal" one; ``epochs=N`` likewise trains a finished run on. Batch ``k``
+is drawn from ``(seed, k)``, so ``resume`` ends where an uninterrupted run
 would. Weights are written atomically and read with ``weights_only=True``.
 """
 
@@ -169,16 +170,23 @@ def train(
     device: str = "auto",
     runs_dir: str | os.PathLike = "runs",
     resume: str | os.PathLike | None = None,
+    epochs: int | None = None,
     face_epochs: int | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> Run:
-    """Train the GAN on ``config.video``; or, with ``resume``, continue that run (with ``face_epochs``:
-    that many epochs of the face GAN, in place of what its config said). Returns the run."""
+    """Train the GAN on ``config.video``; or, with ``resume``, continue that run (with ``epochs`` or
+    ``face_epochs``: to that many main or face-GAN epochs, in place of what its config said). Returns the run."""
     if resume is not None:
         run, saved = nets.reopen(resume, TASK)
         config = TransferTrainConfig(**saved["train"])
+        if epochs is not None and epochs != config.epochs:
+            if config.face.epochs and epochs > config.epochs:
+                raise MarionnetteError(f"{run.path} trains its face GAN after epoch {config.epochs}: more main epochs "
+                                       "would retrain G under it; train a new run for longer")  # fmt: skip
+            config = dataclasses.replace(config, epochs=epochs)
         if face_epochs is not None and face_epochs != config.face.epochs:
             config = dataclasses.replace(config, face=dataclasses.replace(config.face, epochs=face_epochs))
+        if config != TransferTrainConfig(**saved["train"]):
             saved["train"] = asdict(config)
             run.write_config(saved)
     elif config is None:

@@ -94,9 +94,14 @@ def test_the_run_directory_is_every_trainers_and_resumes_exactly(tmp_path, video
     cut.model_path("pt").unlink()
     cut.checkpoint_path(6, "pt").write_bytes(b"cut")
     resumed = train(resume=cut.path, device="cpu")
-    a, b = (read_weights(r.model_path("pt"))["model"] for r in (whole, resumed))
-    for key in a:
-        torch.testing.assert_close(a[key], b[key], rtol=0, atol=0)
+    short = train(tiny(video_file, temporal=temporal, epochs=1), device="cpu", runs_dir=tmp_path / "c")
+    longer = train(resume=short.path, epochs=2, device="cpu")  # a finished run trained on
+    assert yaml.safe_load(longer.config_path.read_text())["train"]["epochs"] == 2
+    a = read_weights(whole.model_path("pt"))["model"]
+    for other in (resumed, longer):
+        b = read_weights(other.model_path("pt"))["model"]
+        for key in a:
+            torch.testing.assert_close(a[key], b[key], rtol=0, atol=0)
     trained = load(resumed.path)
     assert trained.G.in_channels == (9 if temporal else 3) and not trained.G.training
 
