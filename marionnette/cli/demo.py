@@ -162,8 +162,16 @@ def _transfer(runs_dir: Path, steps: int = 100) -> None:
     with console.status("rendering the target person's video"):
         data = make_dancer(DancerConfig(size=64, repeats=1))
         target = data.target_video().save(runs_dir / "transfer" / "target64.npz")
-    config = TransferTrainConfig(video=str(target), temporal=False, epochs=1, steps_per_epoch=steps, batch_size=4,
-                                 features="random", d_channels=16, net=GeneratorConfig(channels=8, downs=2, blocks=2))
+    config = TransferTrainConfig(
+        video=str(target),
+        temporal=False,
+        epochs=1,
+        steps_per_epoch=steps,
+        batch_size=4,
+        features="random",
+        d_channels=16,
+        net=GeneratorConfig(channels=8, downs=2, blocks=2),
+    )
     with progress_bar("pix2pixHD", unit="batches") as update:
         run = train(config, device="cpu", runs_dir=runs_dir, progress=update)
     scores = evaluate(load(run.path), data.target_video())
