@@ -24,7 +24,14 @@ app = typer.Typer(help="Motion transfer: a pose-to-image GAN (Everybody Dance No
 @app.command("train")
 @one_line_errors
 def train_(
-    video: Annotated[Optional[Path], typer.Argument(help="the target video (.npz: frames and their poses)")] = None,
+    video: Annotated[
+        Optional[Path],
+        typer.Argument(
+            help="the target: a .npz of frames and poses, your own video (file or frames folder: its poses "
+            "captured), or synthetic (the dressed character, rendered)"
+        ),
+    ] = None,
+    size: Annotated[int, typer.Option(help="pixels a side of a captured or synthetic target")] = 128,
     temporal: Annotated[bool, typer.Option(help="EDN's temporal smoothing (off: the pix2pixHD baseline)")] = True,
     epochs: Annotated[
         Optional[int], typer.Option(help="epochs of --steps-per-epoch batches [default: 4]; --resume: trains on to it")
@@ -55,7 +62,8 @@ def train_(
     config = None
     if resume is None:
         if video is None:
-            raise MarionnetteError("give the target VIDEO (.npz of frames and poses), or --resume RUN")
+            raise MarionnetteError("give the target VIDEO (frames and poses .npz, a video, synthetic) or --resume RUN")
+        video = target_file(video, size, runs_dir)
         config = TransferTrainConfig(video=str(video), temporal=temporal, epochs=4 if epochs is None else epochs,
                                      steps_per_epoch=steps_per_epoch, batch_size=batch_size, features=features,
                                      lr=lr, seed=seed, net=GeneratorConfig(channels=channels, downs=downs,
@@ -67,6 +75,29 @@ def train_(
                     epochs=epochs if resume is not None else None, progress=update)  # fmt: skip
     console.print(f"trained in {time.perf_counter() - started:.1f}s → [bold]{run.path}[/]", soft_wrap=True)
     console.print(f"next: marionnette transfer eval {run.path}", soft_wrap=True)
+
+
+def target_file(target: Path, size: int, runs_dir: Path) -> Path:
+    """The ``.npz`` to train on: ``target`` itself, or made in ``runs_dir/targets/`` from a video or ``synthetic``."""
+    if target.suffix.lower() == ".npz":
+        return target
+    out = runs_dir / "targets" / f"{target.stem}_{size}.npz"
+    started = time.perf_counter()
+    if str(target) == "synthetic":
+        from marionnette.datasets.dancer import DancerConfig, make_dancer
+
+        with console.status("rendering the dressed character"):
+            made = make_dancer(DancerConfig(size=size)).target_video()
+    else:
+        from marionnette.pipelines.transfer import captured_target
+
+        with console.status(f"capturing the poses of {target}"):
+            made = captured_target(str(target), size)
+    made.save(out)
+    seconds = time.perf_counter() - started
+    console.print(f"target: {len(made.frames)} frames of {size}x{size}, {int(made.held_out.sum())} held out, "
+                  f"in {seconds:.1f}s → [bold]{out}[/]", soft_wrap=True, highlight=False)  # fmt: skip
+    return out
 
 
 @app.command("eval")

@@ -168,6 +168,45 @@ def captured_source(
     return SourcePoses(spec, points, found, captures[0].image_size, fps, skeleton), captures, panels
 
 
+def captured_target(
+    spec: str, size: int = 128, held_out: float = 0.2, config: TransferConfig | None = None,
+    max_frames: int | None = None,
+):  # fmt: skip
+    """A user's own video of the target person as a :class:`~marionnette.generation.transfer.data.TargetVideo`.
+
+    Each frame through MediaPipe Pose (the person first found kept), its landmarks on the
+    canonical skeleton; the frame and its pose centre-cropped to a square and scaled to
+    ``size``. Frames where nobody was found are dropped, and the video is cut into pieces
+    there (no temporal pair spans a gap); the last ``held_out`` of the frames, one piece of
+    motion apart from the rest, is held out, as EDN scores on the end of the target video.
+    """
+    from marionnette.generation.transfer.data import TargetVideo
+    from marionnette.perception.pose import letterbox, open_source
+
+    if spec.startswith("webcam"):
+        raise MarionnetteError("a target video is trained on at length: record it to a file first, then pass the file")
+    if not 0 < held_out < 1:
+        raise MarionnetteError(f"held_out {held_out}: give the fraction of the video to hold out, in (0, 1)")
+    poses, _, _ = captured_source(spec, CANONICAL, config or TransferConfig(), max_frames)
+    kept = np.flatnonzero(poses.found)
+    if len(kept) < 10:
+        raise MarionnetteError(f"{spec}: a person was found in {len(kept)} of its {len(poses.found)} frames; a target "
+                               "video needs one whole person, facing the camera, in most frames")  # fmt: skip
+    H, W = poses.size
+    side = min(H, W)
+    top, left = (H - side) // 2, (W - side) // 2
+    frames = []
+    for t, (_, image) in enumerate(itertools.islice(open_source(spec, video_frames=True), len(poses.found))):
+        if poses.found[t]:
+            frames.append(letterbox(image[top : top + side, left : left + side], (size, size)))
+    points = (poses.points[kept] - np.array([left, top])) * (size / side)
+    piece = np.cumsum(np.r_[0, np.diff(kept) > 1])  # a new piece after every dropped frame
+    cut = int(round(len(kept) * (1 - held_out)))
+    piece[cut:] = piece[cut - 1] + 1 + piece[cut:] - piece[cut]  # the held-out end starts a piece of its own
+    return TargetVideo(np.stack(frames), points.astype(np.float32), np.arange(len(kept)) >= cut, piece, "canonical",
+                       poses.fps)  # fmt: skip
+
+
 # -- poses into the target's frame --------------------------------------------------------
 
 
@@ -353,6 +392,7 @@ __all__ = [
     "TransferConfig",
     "TransferRun",
     "captured_source",
+    "captured_target",
     "check_skeleton",
     "compose",
     "fill_gaps",

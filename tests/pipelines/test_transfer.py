@@ -20,7 +20,15 @@ from marionnette.generation.transfer.normalize import ankle_lines, foot_stats
 from marionnette.generation.transfer.paint import Painter
 from marionnette.generation.transfer.train import TransferTrainConfig, load, train
 from marionnette.motion import CANONICAL
-from marionnette.pipelines.transfer import TransferConfig, check_skeleton, fill_gaps, into_frame, motion_source, run
+from marionnette.pipelines.transfer import (
+    TransferConfig,
+    captured_target,
+    check_skeleton,
+    fill_gaps,
+    into_frame,
+    motion_source,
+    run,
+)
 from marionnette.runs import write_video
 
 SIZE = 32
@@ -73,6 +81,23 @@ def test_frames_with_no_person_are_filled_and_flagged(trained, tmp_path):
     assert np.isfinite(done.points).all()
     a, b = done.points[11], done.points[16]  # found either side: the gap is the line between them
     np.testing.assert_allclose(done.points[13], a + (b - a) * 2 / 5, atol=1e-3)
+
+
+def test_a_users_own_video_becomes_a_target_video_through_pose_capture(tmp_path):
+    """A landscape recording (the character squatting, 256 px high, 32 px of wall either side), two
+    frames with nobody: the square crop, its poses where the camera saw the joints, the gap a cut."""
+    poses, films = motion_source("virtual:squat", 15.0, 256, max_frames=20)
+    films = np.pad(films, ((0, 0), (0, 0), (32, 32), (0, 0)), constant_values=90)
+    films[8:10] = 0
+    video = captured_target(str(write_video(tmp_path / "me.mp4", films, 15.0)), size=64, held_out=0.25)
+    kept = np.r_[0:8, 10:20]
+    assert video.frames.shape == (18, 64, 64, 3) and video.fps == 15.0 and video.skeleton == "canonical"
+    error = np.linalg.norm(video.points - poses.points[kept] * 64 / 256, axis=-1)  # the crop took the padding off
+    assert np.nanmean(error) < 1.5, np.nanmean(error)
+    assert video.held_out.tolist() == [False] * 14 + [True] * 4  # the last quarter (of 18, rounded), whole
+    assert video.piece.tolist() == [0] * 8 + [1] * 6 + [2] * 4  # cut at the gap and before the held-out end
+    with pytest.raises(MarionnetteError, match="record it to a file first"):
+        captured_target("webcam", 64)
 
 
 def test_gaps_interpolate_per_joint_and_the_source_is_letterboxed():
