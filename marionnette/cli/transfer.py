@@ -41,6 +41,7 @@ def train_(
     channels: Annotated[int, typer.Option(help="the generator's first width (pix2pixHD: 64)")] = 32,
     downs: Annotated[int, typer.Option(help="the generator's downsamplings (pix2pixHD: 4)")] = 3,
     blocks: Annotated[int, typer.Option(help="the generator's residual blocks (pix2pixHD: 9)")] = 6,
+    local: Annotated[int, typer.Option(help="pix2pixHD's local enhancers around the global generator (512+ px)")] = 0,
     features: Annotated[str, typer.Option(help="VGG19 for the perceptual loss: imagenet or random")] = "imagenet",
     lr: Annotated[float, typer.Option(help="Adam's learning rate")] = 2e-4,
     face_epochs: Annotated[

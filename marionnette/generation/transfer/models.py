@@ -10,6 +10,14 @@ Global generator :class:`Generator` (pix2pixHD's ``GlobalGenerator``)
     ``(N, in_channels, H, W)`` → ``(N, 3, H, W)`` in ``[-1, 1]``; H and W multiples of
     ``2**downs``. With EDN's temporal smoothing its input is the stick figure of frame
     ``t`` beside that of ``t - 1`` and the image it made for ``t - 1`` (9 channels).
+Local enhancer (pix2pixHD's ``LocalEnhancer``, ``local`` of them, for higher resolution)
+    The global generator, at twice the width, runs on the input average-pooled ``local``
+    times; each enhancer, from the coarsest, takes the input at its own scale through
+    ``c7s1-c`` and one stride-2 convolution to ``2c``, adds the coarser network's last
+    feature map (the global one's before its output layer), runs ``blocks`` residual
+    blocks and one transposed convolution back, and the finest ends in ``c7s1-3`` and tanh.
+    Sides are then multiples of ``2**(downs + local)``. Trained here jointly from the start
+    (pix2pixHD can also train the global one first and fix it for some epochs).
 PatchGAN :class:`PatchDiscriminator` (pix2pixHD's ``NLayerDiscriminator``)
     4x4 convolutions: ``c`` (no norm), then ``layers - 1`` stride-2 ones doubling the
     width, one stride-1, and a 1-channel output; instance norm and LeakyReLU(0.2). It
@@ -41,9 +49,11 @@ class GeneratorConfig:
     blocks: int = 6
     """Residual blocks at the bottom (pix2pixHD: 9)."""
     max_channels: int = 512
+    local: int = 0
+    """pix2pixHD's local enhancers around the global generator (0: the global one alone)."""
 
     def __post_init__(self) -> None:
-        if self.channels < 1 or self.downs < 0 or self.blocks < 0:
+        if self.channels < 1 or self.downs < 0 or self.blocks < 0 or self.local < 0:
             raise MarionnetteError(
                 f"generator of {self.channels} channels, {self.downs} downsamplings, {self.blocks} blocks: "
                 "give at least 1 channel and 0 or more of the others"
@@ -51,7 +61,7 @@ class GeneratorConfig:
 
     @property
     def multiple(self) -> int:
-        return 2**self.downs
+        return 2 ** (self.downs + self.local)
 
 
 class _Residual(nn.Module):
@@ -73,7 +83,8 @@ class Generator(nn.Module):
         super().__init__()
         self.config = config = config or GeneratorConfig()
         self.in_channels = in_channels
-        width = [min(config.channels * 2**i, config.max_channels) for i in range(config.downs + 1)]
+        c = config.channels * 2**config.local  # the global generator's width: doubled per enhancer around it
+        width = [min(c * 2**i, config.max_channels) for i in range(config.downs + 1)]
         layers: list[nn.Module] = [
             nn.ReflectionPad2d(3), nn.Conv2d(in_channels, width[0], 7), nn.InstanceNorm2d(width[0]), nn.ReLU(True),
         ]  # fmt: skip
@@ -83,8 +94,15 @@ class Generator(nn.Module):
         for a, b in zip(width[::-1], width[::-1][1:], strict=False):
             layers += [nn.ConvTranspose2d(a, b, 3, stride=2, padding=1, output_padding=1), nn.InstanceNorm2d(b),
                        nn.ReLU(True)]  # fmt: skip
-        layers += [nn.ReflectionPad2d(3), nn.Conv2d(width[0], 3, 7), nn.Tanh()]
-        self.body = nn.Sequential(*layers)
+        head = [nn.ReflectionPad2d(3), nn.Conv2d(config.channels if config.local else width[0], 3, 7), nn.Tanh()]
+        # The global generator alone is one Sequential, output layers included (its weight files' keys);
+        # with enhancers it stops at its features (N, width[0], H', W') and the finest enhancer has the head.
+        self.body = nn.Sequential(*layers) if config.local else nn.Sequential(*layers, *head)
+        # enhancers[0] is the coarsest, around the global generator; the last works at full size
+        self.enhancers = nn.ModuleList(_Enhancer(in_channels, min(config.channels * 2**k, config.max_channels),
+                                                 config.blocks) for k in range(config.local - 1, -1, -1))  # fmt: skip
+        self.head = nn.Sequential(*head) if config.local else nn.Identity()
+        self.down = nn.AvgPool2d(3, stride=2, padding=1, count_include_pad=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         N, C, H, W = x.shape
@@ -94,7 +112,33 @@ class Generator(nn.Module):
                 f"generator input of shape {tuple(x.shape)}: it takes {self.in_channels} channels and sides that are "
                 f"multiples of {m} (it was trained at its own size; render the figures at it)"
             )
-        return self.body(x)
+        scales = [x]
+        for _ in self.enhancers:
+            scales.append(self.down(scales[-1]))
+        features = self.body(scales[-1])
+        for enhancer, finer in zip(self.enhancers, scales[-2::-1], strict=False):
+            features = enhancer(finer, features)
+        return self.head(features)
+
+
+class _Enhancer(nn.Module):
+    """One local enhancer: the input at its scale, downsampled once, plus the coarser features; back up."""
+
+    def __init__(self, in_channels: int, channels: int, blocks: int):
+        super().__init__()
+        wide = channels * 2
+        self.front = nn.Sequential(
+            nn.ReflectionPad2d(3), nn.Conv2d(in_channels, channels, 7), nn.InstanceNorm2d(channels), nn.ReLU(True),
+            nn.Conv2d(channels, wide, 3, stride=2, padding=1), nn.InstanceNorm2d(wide), nn.ReLU(True),
+        )  # fmt: skip
+        self.back = nn.Sequential(
+            *[_Residual(wide) for _ in range(blocks)],
+            nn.ConvTranspose2d(wide, channels, 3, stride=2, padding=1, output_padding=1), nn.InstanceNorm2d(channels),
+            nn.ReLU(True),
+        )  # fmt: skip
+
+    def forward(self, x: torch.Tensor, coarse: torch.Tensor) -> torch.Tensor:
+        return self.back(self.front(x) + coarse)
 
 
 class PatchDiscriminator(nn.Module):

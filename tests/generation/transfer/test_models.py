@@ -34,6 +34,24 @@ def test_the_generator_keeps_the_size_and_ends_in_tanh(in_channels):
         Generator(3, SMALL)(torch.rand(1, 9, 32, 32))
 
 
+def test_the_local_enhancer_works_at_full_size_around_a_global_generator_at_half():
+    """pix2pixHD's LocalEnhancer: the global generator (twice as wide) sees the input pooled once,
+    the enhancer the input at full size, and both shape the output."""
+    torch.manual_seed(0)
+    local = GeneratorConfig(channels=4, downs=2, blocks=1, local=1)
+    g = Generator(3, local)
+    assert local.multiple == 8 and g.body[1].out_channels == 8 and len(g.enhancers) == 1
+    y = g(torch.rand(1, 3, 32, 32))
+    assert y.shape == (1, 3, 32, 32) and y.abs().max() <= 1
+    y.square().sum().backward()
+    assert g.body[1].weight.grad.abs().sum() > 0 and g.enhancers[0].front[1].weight.grad.abs().sum() > 0
+    assert g.head[1].in_channels == 4  # the finest enhancer's width ends in the output layer
+    with pytest.raises(MarionnetteError, match="multiples of 8"):
+        g(torch.rand(1, 3, 36, 36))
+    plain = Generator(3, SMALL)  # the global generator alone keeps one Sequential, output layers included
+    assert isinstance(plain.body[-1], torch.nn.Tanh) and not len(plain.enhancers)
+
+
 def test_discriminators_give_every_layer_and_shrink_by_scale():
     patch = PatchDiscriminator(6, channels=4, layers=3)
     outputs = patch(torch.rand(1, 6, 64, 64))
