@@ -1,0 +1,30 @@
+"""Shared by the segmentation tests: one torch thread (small batches on two shared cores), the toy scenes."""
+
+import pytest
+import torch
+
+from .synthetic import synthetic_scenes
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="session")
+def scenes():
+    """64 toy scenes of 64 x 64, the last 16 held out."""
+    return synthetic_scenes(64, (64, 64), held_out=16, seed=0)
+
+
+@pytest.fixture(scope="session")
+def baselines(scenes):
+    """The classic baselines' IoU on the held-out toy scenes: ``{"hsv": IoU, "kmeans": IoU}``, measured once."""
+    from marionnette.perception.segment.baseline import HSVBaseline, KMeansBaseline
+    from marionnette.perception.segment.evaluate import evaluate
+
+    return {"hsv": evaluate(HSVBaseline(), scenes),
+            "kmeans": evaluate(KMeansBaseline(pixels=10_000, seed=0).fit(scenes), scenes)}  # fmt: skip
