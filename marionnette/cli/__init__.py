@@ -37,7 +37,7 @@ def options(
     ctx.with_resource(debug_mode(debug))  # held until the command has run
 
 
-from marionnette.cli import action, ae, colorize, data, demo, imitate, learn, puppet, style, transfer  # noqa: E402
+from marionnette.cli import action, ae, colorize, data, demo, imitate, learn, puppet, segment, style, transfer  # noqa: E402
 
 learn.register(app)  # envs, train, eval, watch, play
 puppet.register(app)  # puppet
@@ -48,6 +48,7 @@ ae.register(app)  # ae train, ae show
 style.register(app)  # style apply, train, texture
 colorize.register(app)  # colorize train, apply, eval
 transfer.register(app)  # transfer train, eval, run
+segment.register(app)  # segment train, eval, run
 demo.register(app)
 
 
