@@ -37,7 +37,20 @@ def options(
     ctx.with_resource(debug_mode(debug))  # held until the command has run
 
 
-from marionnette.cli import action, ae, colorize, data, demo, imitate, learn, puppet, segment, style, transfer  # noqa: E402
+from marionnette.cli import (  # noqa: E402
+    action,
+    ae,
+    colorize,
+    data,
+    demo,
+    detect,
+    imitate,
+    learn,
+    puppet,
+    segment,
+    style,
+    transfer,
+)  # fmt: skip
 
 learn.register(app)  # envs, train, eval, watch, play
 puppet.register(app)  # puppet
@@ -49,6 +62,7 @@ style.register(app)  # style apply, train, texture
 colorize.register(app)  # colorize train, apply, eval
 transfer.register(app)  # transfer train, eval, run
 segment.register(app)  # segment train, eval, run
+detect.register(app)  # detect train, eval, export, run; track
 demo.register(app)
 
 
