@@ -57,7 +57,8 @@ def test_a_video_is_painted_and_its_class_maps_kept(tmp_path):
     assert len(views) == len(maps) == 12 and views[0].shape == (48, 64, 3)
     first = np.asarray(Image.open(maps[0]))
     assert first.shape == (48, 64) and first.dtype == np.uint8 and first.max() < 3
-    result = CliRunner().invoke(cli, ["segment", "run", str(trained.path), "--source", str(source), "--max-frames", "3"])
+    result = CliRunner().invoke(cli, ["segment", "run", str(trained.path), "--source", str(source),
+                                      "--max-frames", "3"])  # fmt: skip
     assert result.exit_code == 0 and "3 frames at" in result.output, result.output
     with pytest.raises(MarionnetteError, match="no such file or folder"):
         run(trained.path, str(tmp_path / "none.mp4"))
