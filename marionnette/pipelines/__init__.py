@@ -10,7 +10,10 @@ siblings) into one loop over a stream of frames, and is what a command runs:
 - :mod:`~.recognize`: capture → Kinect's 25 joints → a sliding window → the action
   recognizer, the label drawn over the video (``marionnette action recognize``);
 - :mod:`~.transfer`: a source's poses → EDN's normalisation into the target's frame →
-  stick figure → the pose-to-image generator (``marionnette transfer run``).
+  stick figure → the pose-to-image generator (``marionnette transfer run``);
+- :mod:`~.detect`: a detector over a video, its boxes drawn (``marionnette detect run``),
+  and the tracker on them, ids drawn (``marionnette track``);
+- :mod:`~.segment`: a U-Net over a video, its classes painted (``marionnette segment run``).
 
 Pipelines may import every layer below them (motion, body, perception, generation, envs,
 agents, datasets, runs); nothing but :mod:`marionnette.cli` imports a pipeline. This package's ``__init__``
