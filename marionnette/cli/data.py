@@ -6,7 +6,9 @@
 (:class:`marionnette.perception.action.data.ActionData`) and, with ``--pyskl``, the
 PySKL / MMAction2 annotation pickle beside it. ``data frames`` renders the games or the
 character into a folder of PNGs (:mod:`marionnette.datasets.frames`), the images the
-generation layer reads.
+generation layer reads. ``data scenes`` films players and a ball on a pitch with a moving
+camera (:mod:`marionnette.datasets.scenes`): COCO, MOTChallenge and mask files for the
+detector, the tracker and segmentation.
 """
 
 from __future__ import annotations
@@ -112,6 +114,44 @@ def dancer(
     data = make_dancer(DancerConfig(size=size, repeats=repeats, seed=seed))
     path = data.target_video().save(out)
     console.print(f"{data!r} in {time.perf_counter() - started:.1f}s → [bold]{path}[/]", soft_wrap=True,
+                  highlight=False)  # fmt: skip
+
+
+@app.command()
+@one_line_errors
+def scenes(
+    out: Annotated[Path, typer.Option(help="the folder to write images/, masks/, train.json, val.json, mot/ into")],
+    sequences: Annotated[int, typer.Option(help="sequences of play (the last --held-out go to val.json)")] = 8,
+    frames: Annotated[int, typer.Option(help="frames per sequence")] = 60,
+    size: Annotated[str, typer.Option(help="WIDTHxHEIGHT pixels")] = "320x240",
+    characters: Annotated[
+        str, typer.Option(help="players a sequence: N, or LOW-HIGH drawn per sequence (1 to 6)")
+    ] = "3-6",
+    held_out: Annotated[int, typer.Option(help="sequences kept for val.json")] = 2,
+    fps: Annotated[float, typer.Option(help="frames per second")] = 15.0,
+    seed: Annotated[int, typer.Option(help="the same seed makes the same scenes")] = 0,
+) -> None:
+    """Players and a ball on a pitch filmed by a moving camera, with exact boxes, track ids and
+    masks: COCO detection files, MOTChallenge ground truth, class and instance maps."""
+    from marionnette.datasets.scenes import ScenesConfig, make_scenes
+    from marionnette.errors import MarionnetteError
+
+    try:
+        width, height = (int(v) for v in size.lower().split("x"))
+        low, _, high = characters.partition("-")
+        players = (int(low), int(high or low))
+    except ValueError as e:
+        raise MarionnetteError(
+            f"--size {size!r} --characters {characters!r}: give the size as WIDTHxHEIGHT (320x240) "
+            "and the players as N or LOW-HIGH (3-6)"
+        ) from e
+    config = ScenesConfig(sequences=sequences, frames=frames, size=(width, height), characters=players,
+                          held_out=held_out, fps=fps, seed=seed)  # fmt: skip
+    started = time.perf_counter()
+    with progress_bar("filming", unit="sequences") as update:
+        made = make_scenes(config, progress=update)
+    path = made.save(out)
+    console.print(f"{made!r} in {time.perf_counter() - started:.1f}s → [bold]{path}[/]", soft_wrap=True,
                   highlight=False)  # fmt: skip
 
 
