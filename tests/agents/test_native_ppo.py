@@ -190,6 +190,7 @@ def play_pong(policy, n: int = 16, seed: int = 100) -> torch.Tensor:
     return total
 
 
+@pytest.mark.slow  # about 2 minutes on 2 quiet cores: the default suite keeps within its 10 minutes
 def test_native_ppo_beats_the_pong_computer_with_the_shipped_yaml(tmp_path):
     """Seeded learning check (~2 min on 2 cores): 3M steps, then 16 whole greedy games."""
     run = agents.train(PONG, "ppo_native", seed=0, device="cpu", runs_dir=tmp_path)
