@@ -34,6 +34,7 @@ def train_(
     epochs: Annotated[int, typer.Option(help="passes over the training images")] = 50,
     batch_size: Annotated[int, typer.Option(help="images a batch")] = 16,
     width: Annotated[float, typer.Option(help="width multiple (YOLOv8n: 0.25)")] = 0.25,
+    p2: Annotated[bool, typer.Option("--p2", help="a stride-4 level too, for small objects (YOLOv8-p2)")] = False,
     lr: Annotated[float, typer.Option(help="AdamW's peak learning rate")] = 0.002,
     seed: Annotated[int, typer.Option(help="seeds the network, the batches and the augmentations")] = 0,
     device: Annotated[str, typer.Option(help="auto, cpu or cuda")] = "auto",
@@ -53,7 +54,7 @@ def train_(
         classes = len(read_coco(data).names)  # bad data fails before a run exists
         config = DetectTrainConfig(train=str(data), val=None if val is None else str(val), size=size, epochs=epochs,
                                    batch_size=batch_size, lr=lr, seed=seed,
-                                   net=DetectorConfig(classes=classes, width=width, size=size))  # fmt: skip
+                                   net=DetectorConfig(classes=classes, width=width, size=size, p2=p2))  # fmt: skip
     started = time.perf_counter()
     with training(f"detector on {data or resume}", "detect", unit="batches") as update:
         run = train(config, device=device, runs_dir=runs_dir, resume=resume, progress=update)

@@ -104,7 +104,7 @@ import math
 import os
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import NamedTuple
@@ -740,9 +740,12 @@ def _film(name: str, held_out: bool, config: ScenesConfig, rng: np.random.Genera
     return SceneSequence(name=name, held_out=held_out, classes=classes, visible=visible, fps=float(config.fps), **out)
 
 
-def make_scenes(config: ScenesConfig = ScenesConfig(), progress: Callable[[int, int], None] | None = None) -> Scenes:
+def make_scenes(config: ScenesConfig = ScenesConfig(), progress: Callable[[int, int], None] | None = None,
+                only: Sequence[int] | None = None) -> Scenes:  # fmt: skip
     """Film ``config.sequences`` sequences of play (the module docstring); ``progress(done,
     total)`` after each one. The same config gives the same boxes, masks and pixels.
+    ``only``: film just these sequences (0-based numbers, e.g. the held-out ones): each is the
+    same as in the whole set, since every sequence draws from its own random stream.
 
     :raises MarionnetteError: a value out of range (the message names it).
     """
@@ -753,12 +756,15 @@ def make_scenes(config: ScenesConfig = ScenesConfig(), progress: Callable[[int, 
     moves = _moves(character, config.fps)
     total = int(config.sequences)
     first_held = total - int(config.held_out)
+    numbers = range(total) if only is None else sorted({int(s) for s in only})
+    if numbers and not 0 <= numbers[0] <= numbers[-1] < total:
+        raise MarionnetteError(f"make_scenes only={list(only)}: give sequence numbers from 0 to {total - 1}")
     sequences = []
-    for s in range(total):
+    for done, s in enumerate(numbers, 1):
         rng = np.random.default_rng((int(config.seed), s))  # each sequence its own stream
         sequences.append(_film(f"pitch-{s:02d}", s >= first_held, config, rng, character, moves))
         if progress is not None:
-            progress(s + 1, total)
+            progress(done, len(numbers))
     return Scenes(config, tuple(sequences))
 
 

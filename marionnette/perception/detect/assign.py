@@ -23,6 +23,11 @@ soft targets:
   nearness (``floor(d) + 1 - d`` and ``d - floor(d)``), averaged over the four sides and
   weighted like the box term, gain 1.5.
 
+Small objects (Ultralytics' STAL, YOLO26): a box narrower or shorter than the finest stride (8
+pixels) can hold no location's centre at all, and so would never be learnt: the ball on the
+pitch is 4 pixels wide. For the choice of candidates only, such a side is widened to
+``small_to`` (16) pixels about its centre; the regression target stays the true box.
+
 IoU in the assigner is plain IoU (TOOD's; Ultralytics uses CIoU clamped at 0 there, which
 differs only in ranking boxes of equal IoU).
 """
@@ -82,6 +87,10 @@ class AssignerConfig:
     """Power of the class score in the alignment."""
     beta: float = 6.0
     """Power of the IoU in the alignment."""
+    small_below: float = 8.0
+    """A box side shorter than this (pixels: the finest stride) is widened for the choice of candidates."""
+    small_to: float = 16.0
+    """... to this many pixels about the box's centre (the next stride), as Ultralytics' STAL."""
 
 
 @torch.no_grad()
@@ -92,9 +101,14 @@ def assign(scores: torch.Tensor, boxes: torch.Tensor, points: torch.Tensor, targ
     config = config or AssignerConfig()
     B, A, C = scores.shape
     M = targets.boxes.shape[1]
-    # Which locations lie inside which box: the centre strictly within all four sides
-    lt = points[None, None] - targets.boxes[:, :, None, :2]  # (B, M, A, 2)
-    rb = targets.boxes[:, :, None, 2:] - points[None, None]  # (B, M, A, 2)
+    # Which locations lie inside which box: the centre strictly within all four sides, a side too
+    # short to hold any centre widened first (the targets themselves stay as they are)
+    centre = (targets.boxes[..., :2] + targets.boxes[..., 2:]) / 2  # (B, M, 2)
+    size = targets.boxes[..., 2:] - targets.boxes[..., :2]  # (B, M, 2)
+    size = torch.where(size < config.small_below, torch.full_like(size, config.small_to), size)
+    region = torch.cat([centre - size / 2, centre + size / 2], dim=-1)  # (B, M, 4)
+    lt = points[None, None] - region[:, :, None, :2]  # (B, M, A, 2)
+    rb = region[:, :, None, 2:] - points[None, None]  # (B, M, A, 2)
     inside = torch.cat([lt, rb], dim=-1).amin(dim=-1) > _EPS  # (B, M, A)
     candidate = inside & targets.valid[:, :, None]  # (B, M, A)
 

@@ -21,6 +21,12 @@ The network, for a ``(N, 3, S, S)`` picture in [0, 1], ``S`` a multiple of 32::
     head      per level, decoupled: a box branch (Conv 3x3, Conv 3x3, 1x1 -> 4 x reg_max) and a
               class branch (Conv 3x3, Conv 3x3, 1x1 -> C)
 
+With ``p2`` (Ultralytics' ``yolov8-p2.yaml``, for small objects) the top-down path goes one
+level further, ``up(O3) ++ P2 -> C2f = O2`` from the stem's stride-4 map, the bottom-up path
+starts there, and the head predicts on four levels, strides 4 to 32. A 4-pixel ball lies
+between the centres of the stride-8 grid; on the stride-4 grid it holds one, and its sides can
+be placed to a pixel (the pitch scenes, docs/BENCHMARKS.md). It costs ~1.4x the compute.
+
 *Conv* is Conv2d-BatchNorm-SiLU. *C2f* (cross-stage partial with two convolutions) splits a
 1x1 convolution's output in two halves, runs ``n`` residual bottlenecks on one, and
 concatenates every bottleneck's output with both halves before a last 1x1. *SPPF* is three
@@ -54,7 +60,7 @@ from torchvision.ops import batched_nms
 from marionnette.errors import MarionnetteError
 from marionnette.perception.detect.boxes import Detections, image_tensor, letterbox, unletterbox
 
-STRIDES = (8, 16, 32)  # of P3, P4, P5
+STRIDES = (8, 16, 32)  # of P3, P4, P5 (with p2 a stride-4 level comes first)
 MULTIPLE = 32  # the input's side must be a multiple of the coarsest stride
 _MAX_NMS = 30000  # candidates handed to NMS at most, the best first (Ultralytics' max_nms)
 
@@ -75,6 +81,8 @@ class DetectorConfig:
     """Bins of each box side's distribution (DFL); a side reaches at most ``reg_max - 1`` strides."""
     size: int = 320
     """Side of the square input in pixels, a multiple of 32."""
+    p2: bool = False
+    """Predict on the stride-4 map too (YOLOv8-p2: small objects)."""
 
     def __post_init__(self) -> None:
         if self.classes < 1:
@@ -92,6 +100,11 @@ class DetectorConfig:
         return tuple(
             max(8, math.ceil(min(c, self.max_channels) * self.width / 8) * 8) for c in (64, 128, 256, 512, 1024)
         )
+
+    @property
+    def strides(self) -> tuple[int, ...]:
+        """The head's levels' strides, finest first."""
+        return (4, *STRIDES) if self.p2 else STRIDES
 
     def repeats(self, n: int) -> int:
         return max(round(n * self.depth), 1)
@@ -170,10 +183,11 @@ class Backbone(nn.Module):
         self.p4 = nn.Sequential(Conv(c2, c3, 3, 2), C2f(c3, c3, r(6), True))
         self.p5 = nn.Sequential(Conv(c3, c4, 3, 2), C2f(c4, c4, r(3), True), SPPF(c4, c4))
 
-    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        p3 = self.p3(self.stem(x))
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        p2 = self.stem(x)  # (N, c1, S/4, S/4)
+        p3 = self.p3(p2)
         p4 = self.p4(p3)
-        return p3, p4, self.p5(p4)
+        return p2, p3, p4, self.p5(p4)
 
 
 class Neck(nn.Module):
@@ -181,24 +195,34 @@ class Neck(nn.Module):
 
     def __init__(self, config: DetectorConfig):
         super().__init__()
-        _, _, c2, c3, c4 = config.channels
+        _, c1, c2, c3, c4 = config.channels
         n = config.repeats(3)
+        self.p2 = config.p2
         self.up = nn.Upsample(scale_factor=2, mode="nearest")
         # Top-down
         self.td4 = C2f(c4 + c3, c3, n, False)
         self.td3 = C2f(c3 + c2, c2, n, False)
+        if self.p2:
+            self.td2 = C2f(c2 + c1, c1, n, False)
+            self.down2 = Conv(c1, c1, 3, 2)
+            self.bu3 = C2f(c1 + c2, c2, n, False)
         # Bottom-up
         self.down3 = Conv(c2, c2, 3, 2)
         self.bu4 = C2f(c2 + c3, c3, n, False)
         self.down4 = Conv(c3, c3, 3, 2)
         self.bu5 = C2f(c3 + c4, c4, n, False)
 
-    def forward(self, p3: torch.Tensor, p4: torch.Tensor, p5: torch.Tensor) -> list[torch.Tensor]:
+    def forward(self, p2: torch.Tensor, p3: torch.Tensor, p4: torch.Tensor, p5: torch.Tensor) -> list[torch.Tensor]:
         t4 = self.td4(torch.cat([self.up(p5), p4], dim=1))  # (N, c3, S/16, S/16)
         o3 = self.td3(torch.cat([self.up(t4), p3], dim=1))  # (N, c2, S/8, S/8)
+        finest = []
+        if self.p2:
+            o2 = self.td2(torch.cat([self.up(o3), p2], dim=1))  # (N, c1, S/4, S/4)
+            o3 = self.bu3(torch.cat([self.down2(o2), o3], dim=1))  # (N, c2, S/8, S/8)
+            finest = [o2]
         o4 = self.bu4(torch.cat([self.down3(o3), t4], dim=1))  # (N, c3, S/16, S/16)
         o5 = self.bu5(torch.cat([self.down4(o4), p5], dim=1))  # (N, c4, S/32, S/32)
-        return [o3, o4, o5]
+        return [*finest, o3, o4, o5]
 
 
 class Head(nn.Module):
@@ -206,7 +230,7 @@ class Head(nn.Module):
 
     def __init__(self, config: DetectorConfig):
         super().__init__()
-        levels = config.channels[2:]
+        levels = config.channels[1:] if config.p2 else config.channels[2:]
         R, C = config.reg_max, config.classes
         c_box = max(16, levels[0] // 4, 4 * R)  # YOLOv8's widths for the two branches
         c_cls = max(levels[0], min(C, 100))
@@ -217,7 +241,7 @@ class Head(nn.Module):
             nn.Sequential(Conv(c, c_cls, 3), Conv(c_cls, c_cls, 3), nn.Conv2d(c_cls, C, 1)) for c in levels
         )
         # Ultralytics' bias start: equal box bins, and a class prior of ~5 objects per picture over its cells
-        for box, cls, stride in zip(self.box, self.cls, STRIDES, strict=True):
+        for box, cls, stride in zip(self.box, self.cls, config.strides, strict=True):
             nn.init.constant_(box[-1].bias, 1.0)
             nn.init.constant_(cls[-1].bias, math.log(5 / C / (config.size / stride) ** 2))
 
@@ -248,10 +272,13 @@ class Decoded(NamedTuple):
 
 
 def anchors(outputs: Sequence[torch.Tensor]) -> Anchors:
-    """The centres and strides of the locations of ``outputs`` (one ``(N, *, h, w)`` per level)."""
+    """The centres and strides of the locations of ``outputs`` (one ``(N, *, h, w)`` per level, the last
+    at stride 32, each one before it twice as fine)."""
     points, strides = [], []
-    for out, stride in zip(outputs, STRIDES, strict=True):
+    coarsest = outputs[-1].shape[-2]
+    for out in outputs:
         h, w = out.shape[-2:]
+        stride = STRIDES[-1] * coarsest // h
         ys = (torch.arange(h, device=out.device, dtype=torch.float32) + 0.5) * stride
         xs = (torch.arange(w, device=out.device, dtype=torch.float32) + 0.5) * stride
         y, x = torch.meshgrid(ys, xs, indexing="ij")

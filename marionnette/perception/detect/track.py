@@ -63,6 +63,7 @@ from scipy.optimize import linear_sum_assignment
 from marionnette.errors import MarionnetteError
 
 MODES = ("byte", "sort")
+KALMAN_STATES = ("xywh", "xyah")
 
 # ByteTrack's KalmanFilter (yolox/tracker/kalman_filter.py): noise as fractions of the box height.
 _STD_WEIGHT_POSITION = 1.0 / 20
@@ -75,6 +76,8 @@ class TrackerConfig:
 
     mode: str = "byte"
     """``"byte"``: two-stage association (high boxes, then low ones); ``"sort"``: high boxes only."""
+    kalman: str = "xyah"
+    """The filter's state: BoT-SORT's ``"xywh"`` or ByteTrack's ``"xyah"`` (:class:`BoxKalman`)."""
     track_thresh: float = 0.5
     """Detection score splitting high boxes (stage 1, births) from low ones (stage 2)."""
     low_thresh: float = 0.1
@@ -111,6 +114,8 @@ class TrackerConfig:
             close = difflib.get_close_matches(str(self.mode), MODES, n=1)
             hint = f"did you mean {close[0]!r}? " if close else ""
             raise MarionnetteError(f"TrackerConfig mode {self.mode!r} is unknown: {hint}use one of {MODES}")
+        if self.kalman not in KALMAN_STATES:
+            raise MarionnetteError(f"TrackerConfig kalman {self.kalman!r} is unknown: use one of {KALMAN_STATES}")
         if self.new_track_thresh is None:
             self.new_track_thresh = self.track_thresh + 0.1
         for name in ("track_thresh", "low_thresh", "new_track_thresh", "match_thresh", "second_match_thresh",
@@ -130,39 +135,65 @@ class TrackerConfig:
 
 
 class BoxKalman:
-    """ByteTrack's constant-velocity Kalman filter on ``(cx, cy, w / h, h)``, one frame a step."""
+    """A constant-velocity Kalman filter on a box, one frame a step: BoT-SORT's ``(cx, cy, w, h)``
+    state (``state="xywh"``) or ByteTrack's ``(cx, cy, w / h, h)`` (``state="xyah"``).
 
-    def __init__(self, box: np.ndarray):
-        z = _xyxy_to_xyah(np.asarray(box, dtype=np.float64))  # (4,)
+    Noise scales with the box: ByteTrack's fractions of the height for every side; BoT-SORT's of
+    the width for x and w, of the height for y and h. ByteTrack's aspect ratio has a fixed, small
+    process noise (1e-2): a box whose shape changes fast (a player walking in from the frame's
+    edge) is drawn with a lagging width, which BoT-SORT's state follows. But the same stiffness
+    carries a narrow player's box through a turn, where BoT-SORT's width velocity shoots past and
+    loses it: on the pitch scenes' true boxes ByteTrack's state keeps more identities (IDF1 0.954
+    against 0.947 over 8 sequences, docs/BENCHMARKS.md), so it is the default.
+    """
+
+    def __init__(self, box: np.ndarray, state: str = "xyah"):
+        if state not in KALMAN_STATES:
+            raise MarionnetteError(f"Kalman state {state!r} is unknown: use one of {KALMAN_STATES}")
+        self.state = state
+        z = self._measure(np.asarray(box, dtype=np.float64))  # (4,)
         self.kf = KalmanFilter(dim_x=8, dim_z=4)
         self.kf.F = np.eye(8)
         self.kf.F[:4, 4:] = np.eye(4)  # position += velocity, dt = 1 frame
         self.kf.H = np.eye(4, 8)
         self.kf.x = np.concatenate([z, np.zeros(4)])[:, None]  # (8, 1), at rest
-        p, v = (
-            2 * _STD_WEIGHT_POSITION * z[3],
-            10 * _STD_WEIGHT_VELOCITY * z[3],
-        )  # speed unknown
-        std = [p, p, 1e-2, p, v, v, 1e-5, v]
-        self.kf.P = np.diag(np.square(std))
+        p, v = self._scales(z)
+        self.kf.P = np.diag(np.square(np.concatenate([2 * p, 10 * v])))  # speed unknown
 
-    def predict(self, freeze_height: bool = False) -> None:
-        """One frame ahead; ``freeze_height`` (a lost track) stops the height growing or shrinking unseen."""
-        if freeze_height:
+    def _measure(self, box: np.ndarray) -> np.ndarray:
+        w, h = box[2] - box[0], box[3] - box[1]
+        return np.array([box[0] + w / 2, box[1] + h / 2, w if self.state == "xywh" else w / h, h])
+
+    def _scales(self, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Position and velocity noise (4,) each, for the state or measurement ``z`` (4,)."""
+        if self.state == "xywh":
+            sides = np.array([z[2], z[3], z[2], z[3]])
+            return _STD_WEIGHT_POSITION * sides, _STD_WEIGHT_VELOCITY * sides
+        h = z[3]
+        return (np.array([_STD_WEIGHT_POSITION * h, _STD_WEIGHT_POSITION * h, 1e-2, _STD_WEIGHT_POSITION * h]),
+                np.array([_STD_WEIGHT_VELOCITY * h, _STD_WEIGHT_VELOCITY * h, 1e-5, _STD_WEIGHT_VELOCITY * h]))
+
+    def predict(self, freeze_size: bool = False) -> None:
+        """One frame ahead; ``freeze_size`` (a lost track) stops the box growing or shrinking unseen."""
+        if freeze_size:
             self.kf.x[7, 0] = 0.0
-        p, v = _STD_WEIGHT_POSITION * self.kf.x[3, 0], _STD_WEIGHT_VELOCITY * self.kf.x[3, 0]
-        self.kf.predict(Q=np.diag(np.square([p, p, 1e-2, p, v, v, 1e-5, v])))
+            if self.state == "xywh":
+                self.kf.x[6, 0] = 0.0
+        p, v = self._scales(self.kf.x[:4, 0])
+        self.kf.predict(Q=np.diag(np.square(np.concatenate([p, v]))))
 
     def update(self, box: np.ndarray) -> None:
         """Correct with a measured box ``(4,)`` xyxy."""
-        p = _STD_WEIGHT_POSITION * self.kf.x[3, 0]  # ByteTrack's project(): noise of the predicted height
-        self.kf.update(_xyxy_to_xyah(np.asarray(box, dtype=np.float64)), R=np.diag(np.square([p, p, 1e-1, p])))
+        p, _ = self._scales(self.kf.x[:4, 0])  # the trackers' project(): noise of the predicted box
+        if self.state == "xyah":
+            p[2] = 1e-1
+        self.kf.update(self._measure(np.asarray(box, dtype=np.float64)), R=np.diag(np.square(p)))
 
     @property
     def box(self) -> np.ndarray:
         """The state's box ``(4,)`` xyxy."""
         cx, cy, a, h = self.kf.x[:4, 0]
-        w = a * h
+        w = a if self.state == "xywh" else a * h
         return np.array([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2])
 
 
@@ -174,8 +205,8 @@ class _State(enum.Enum):
 class _Track:
     """One object's filter, id, last score and appearance."""
 
-    def __init__(self, box: np.ndarray, score: float, embedding: np.ndarray | None, frame: int):
-        self.kalman = BoxKalman(box)
+    def __init__(self, box: np.ndarray, score: float, embedding: np.ndarray | None, frame: int, state: str):
+        self.kalman = BoxKalman(box, state)
         self.track_id = 0  # 0 until confirmed
         self.state = _State.TRACKED
         self.score = score
@@ -230,7 +261,7 @@ class ByteTracker:
         lo = np.flatnonzero(low) if cfg.mode == "byte" else np.empty(0, dtype=np.int64)
 
         for t in self._tracks:
-            t.kalman.predict(freeze_height=t.state is _State.LOST)
+            t.kalman.predict(freeze_size=t.state is _State.LOST)
 
         def take(track: _Track, i: int, with_embedding: bool = True):
             emb = embeddings[i] if (embeddings is not None and with_embedding) else None
@@ -276,7 +307,7 @@ class ByteTracker:
         # Birth: confident boxes nobody took; confirmed now on the first frame, else on their next match.
         for i in hi:
             if scores[i] > cfg.new_track_thresh:
-                track = _Track(boxes[i], float(scores[i]), None, frame)
+                track = _Track(boxes[i], float(scores[i]), None, frame, cfg.kalman)
                 if embeddings is not None:
                     track.embedding = embeddings[i]
                 if frame == 1:
@@ -426,9 +457,4 @@ def _iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return box_iou(torch.from_numpy(np.asarray(a, np.float64)), torch.from_numpy(np.asarray(b, np.float64))).numpy()
 
 
-def _xyxy_to_xyah(box: np.ndarray) -> np.ndarray:
-    w, h = box[2] - box[0], box[3] - box[1]
-    return np.array([box[0] + w / 2, box[1] + h / 2, w / h, h])
-
-
-__all__ = ["MODES", "BoxKalman", "ByteTracker", "TrackerConfig", "track_sequence"]
+__all__ = ["KALMAN_STATES", "MODES", "BoxKalman", "ByteTracker", "TrackerConfig", "track_sequence"]

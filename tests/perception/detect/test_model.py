@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from marionnette.errors import MarionnetteError
-from marionnette.perception.detect.assign import Targets, assign, detection_loss, dfl_loss, pad_targets
+from marionnette.perception.detect.assign import AssignerConfig, Targets, assign, detection_loss, dfl_loss, pad_targets
 from marionnette.perception.detect.boxes import image_tensor, letterbox, unletterbox
 from marionnette.perception.detect.model import (
     Decoded,
@@ -138,3 +138,28 @@ def test_loss_falls_on_one_batch():
         optimizer.step()
         values.append(float(losses.total.detach()))
     assert all(v > 0 for v in values) and values[-1] < 0.6 * values[0], values
+
+
+def test_a_box_smaller_than_a_stride_still_gets_positives():
+    points = _grid()  # centres at 4, 12, ..., 60: a 4-pixel box between them holds none
+    gt = torch.tensor([[[21.0, 21.0, 25.0, 25.0]]])
+    targets = Targets(gt, torch.tensor([[0]]), torch.tensor([[True]]))
+    boxes = torch.cat([points - 3, points + 3], -1)[None]
+    out = assign(torch.full((1, 64, 1), 0.5), boxes, points, targets)
+    assert out.foreground[0].any()
+    assert torch.equal(out.boxes[0, out.foreground[0]][0], gt[0, 0])  # the target is the true box
+    plain = assign(torch.full((1, 64, 1), 0.5), boxes, points, targets, AssignerConfig(small_below=0.0))
+    assert not plain.foreground[0].any()
+
+
+def test_p2_adds_a_stride_4_level():
+    config = DetectorConfig(classes=2, width=0.125, reg_max=8, size=64, p2=True)
+    net = Detector(config).eval()
+    outputs = net(torch.rand(1, 3, 64, 64))
+    assert [o.shape[-1] for o in outputs] == [16, 8, 4, 2] and config.strides == (4, 8, 16, 32)
+    where = anchors(outputs)
+    assert where.points.shape == (16 * 16 + 8 * 8 + 4 * 4 + 2 * 2, 2)
+    assert torch.equal(where.strides[:256, 0], torch.full((256,), 4.0)) and where.points[0].tolist() == [2.0, 2.0]
+    # the backbone is unchanged: a plain detector's backbone weights load into it
+    plain = Detector(DetectorConfig(classes=2, width=0.125, reg_max=8, size=64))
+    net.backbone.load_state_dict(plain.backbone.state_dict())

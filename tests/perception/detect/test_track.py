@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 
@@ -39,19 +37,36 @@ def ids_of(hyp: np.ndarray, gt: np.ndarray, ident: int, frames) -> set[int]:
     return found
 
 
-def test_kalman_predicts_constant_velocity_within_a_pixel():
+@pytest.mark.parametrize("state", ["xywh", "xyah"])
+def test_kalman_predicts_constant_velocity_within_a_pixel(state):
     velocity = np.array([3.0, -2.0, 3.0, -2.0])  # px / frame, the whole box
     box0 = np.array([100.0, 200.0, 100 + W, 200 + H])
-    kalman = BoxKalman(box0)
+    kalman = BoxKalman(box0, state)
     for t in range(1, 11):
         kalman.predict()
         kalman.update(box0 + t * velocity)
     kalman.predict()
     np.testing.assert_allclose(kalman.box, box0 + 11 * velocity, atol=1.0)
     # A lost track's height stops changing; its position still moves on.
-    kalman.predict(freeze_height=True)
+    kalman.predict(freeze_size=True)
     assert kalman.box[3] - kalman.box[1] == pytest.approx(H, abs=0.5)
+    assert kalman.box[2] - kalman.box[0] == pytest.approx(W, abs=0.5)
     assert kalman.box[0] == pytest.approx(box0[0] + 12 * velocity[0], abs=1.5)
+
+
+def test_the_width_follows_a_box_walking_in_from_the_edge():
+    """A player entering the frame: the visible box widens from 4 to 24 pixels in 6 frames. BoT-SORT's
+    state keeps the drawn box on it (IoU > 0.8 measured 0.9+); ByteTrack's aspect ratio lags."""
+    ious = {}
+    for state in ("xywh", "xyah"):
+        kalman = BoxKalman(np.array([0.0, 100.0, 4.0, 160.0]), state)
+        for t in range(1, 7):
+            kalman.predict()
+            box = np.array([0.0, 100.0, 4.0 + 4 * t, 160.0])
+            kalman.update(box)
+        x0, _, x1, _ = kalman.box
+        ious[state] = (min(x1, box[2]) - max(x0, box[0])) / (max(x1, box[2]) - min(x0, box[0]))
+    assert ious["xywh"] > 0.8 and ious["xywh"] > ious["xyah"], ious
 
 
 def test_two_walkers_crossing_keep_their_ids():
@@ -204,18 +219,11 @@ def simulated_scene(seed: int, n: int = 6, frames: int = 120, size=(640.0, 360.0
 
 def test_simulated_scene_idf1():
     gt, det = simulated_scene(seed=18)
-    tracker = ByteTracker()
-    start = time.perf_counter()
-    for f in range(1, 121):
-        d = det[det[:, 0] == f]
-        tracker.update(np.concatenate([d[:, 2:4], d[:, 2:4] + d[:, 4:6]], axis=1), d[:, 6])
-    fps = 120 / (time.perf_counter() - start)
     byte = mot_scores(gt, track_sequence(det, TrackerConfig(mode="byte")))
     sort = mot_scores(gt, track_sequence(det, TrackerConfig(mode="sort")))
-    print(f"\n{len(det) / 120:.1f} boxes/frame, {fps:.0f} frames/s; byte {byte}; sort {sort}")
+    print(f"\n{len(det) / 120:.1f} boxes/frame; byte {byte}; sort {sort}")  # frames/s: scripts/bench_detect.py
     assert byte.idf1 >= 0.95 and byte.id_switches <= 1
     assert byte.idf1 > sort.idf1 and byte.mota > sort.mota  # the low boxes are worth taking
-    assert fps > 100
 
 
 def test_simulated_scene_has_crossings():
