@@ -4,7 +4,9 @@
 (:mod:`marionnette.perception.detect.train`); ``detect eval RUN DATA.json`` gives mAP@0.5 and
 mAP@0.5:0.95 (pycocotools); ``detect export RUN --out model.onnx`` writes the ONNX file
 onnxruntime runs; ``detect run RUN|model.onnx --source VIDEO|DIR|webcam [--out annotated.mp4]
-[--coco out.json]`` draws its boxes (:mod:`marionnette.pipelines.detect`).
+[--coco out.json]`` draws its boxes (:mod:`marionnette.pipelines.detect`); ``detect reid
+SCENES`` trains the tracker's re-identification embedder on the scenes' people
+(:mod:`marionnette.perception.detect.reid`).
 
 ``track RUN|model.onnx --source … [--out annotated.mp4] [--mot out.txt] [--reid REID_RUN]
 [--tracker byte|sort]`` tracks what the detector finds; ``track --detections dets.txt --mot
@@ -60,6 +62,41 @@ def train_(
         run = train(config, device=device, runs_dir=runs_dir, resume=resume, progress=update)
     console.print(f"trained in {time.perf_counter() - started:.1f}s → [bold]{run.path}[/]", soft_wrap=True)
     console.print(f"next: marionnette detect eval {run.path} VAL.json", soft_wrap=True)
+
+
+@app.command("reid")
+@one_line_errors
+def reid_(
+    scenes: Annotated[Path, typer.Argument(help="a scenes folder (marionnette data scenes), or a crop set .npz")],
+    epochs: Annotated[int, typer.Option(help="epochs of --steps-per-epoch triplet batches")] = 30,
+    steps_per_epoch: Annotated[int, typer.Option(help="batches an epoch")] = 100,
+    held_out: Annotated[float, typer.Option(help="fraction of the identities held out for the scores")] = 0.25,
+    seed: Annotated[int, typer.Option(help="seeds the network, the batches and the held-out identities")] = 0,
+    device: Annotated[str, typer.Option(help="auto, cpu or cuda")] = "auto",
+    resume: Annotated[Optional[Path], typer.Option(help="continue this reid run from its newest checkpoint")] = None,
+    runs_dir: Annotated[Path, typer.Option(help="where new runs go")] = Path("runs"),
+) -> None:
+    """Train the tracker's re-identification embedder (triplet loss) on the people of SCENES' training sequences."""
+    from marionnette.perception.detect import reid
+
+    config = None
+    if resume is None:
+        data = scenes
+        if scenes.is_dir():
+            from marionnette.pipelines.detect import scene_crops
+
+            data = scene_crops(scenes).save(runs_dir / f"crops_{scenes.name}.npz")
+            console.print(f"{reid.CropSet.load(data)} → {data}", soft_wrap=True, highlight=False)
+        config = reid.ReidTrainConfig(data=str(data), epochs=epochs, steps_per_epoch=steps_per_epoch,
+                                      held_out=held_out, seed=seed)  # fmt: skip
+    started = time.perf_counter()
+    with training(f"re-id embedder on {scenes if resume is None else resume}", "reid", unit="batches") as update:
+        run = reid.train(config, device=device, runs_dir=runs_dir, resume=resume, epochs=None, progress=update)
+    got = reid.evaluate(run.path)
+    console.print(f"trained in {time.perf_counter() - started:.1f}s → [bold]{run.path}[/]", soft_wrap=True)
+    for name, s in got.items():
+        console.print(f"  held-out identities, {name:9s}: rank-1 {s.rank1:.3f}, AUC {s.auc:.3f}", highlight=False)
+    console.print(f"next: marionnette track DETECT_RUN --source … --reid {run.path}", soft_wrap=True)
 
 
 @app.command("eval")
@@ -127,6 +164,7 @@ def track_(
     tracker: Annotated[str, typer.Option(help="byte (ByteTrack) or sort (its one-stage ablation)")] = "byte",
     gt: Annotated[Optional[Path], typer.Option(help="MOTChallenge ground truth: score the tracks against it")] = None,
     max_frames: Annotated[Optional[int], typer.Option(help="at most this many frames")] = None,
+    fps: Annotated[Optional[float], typer.Option(help="frames a second (default: the video's; a folder 30)")] = None,
     device: Annotated[str, typer.Option(help="auto, cpu or cuda")] = "cpu",
 ) -> None:
     """Track objects: a detector's over SOURCE, or the boxes of --detections (MOTChallenge text)."""
@@ -139,7 +177,7 @@ def track_(
     if detections is not None:
         if run is not None or source is not None:
             raise MarionnetteError("--detections tracks boxes already found: give it without a detector or --source")
-        rows = track_sequence(read_mot(detections), TrackerConfig(mode=tracker))
+        rows = track_sequence(read_mot(detections), TrackerConfig(mode=tracker, frame_rate=fps or 30.0))
         if mot is not None:
             write_mot(mot, rows)
         console.print(f"{len(np.unique(rows[:, 1])) if len(rows) else 0} tracks over "
@@ -150,7 +188,8 @@ def track_(
             raise MarionnetteError("give a detector (RUN or model.onnx) and --source, or --detections dets.txt")
         from marionnette.pipelines.detect import track
 
-        done = track(run, source, out, mot=mot, reid=reid, mode=tracker, max_frames=max_frames, device=device)
+        done = track(run, source, out, mot=mot, reid=reid, mode=tracker, max_frames=max_frames, fps=fps,
+                     device=device)  # fmt: skip
         rows = done.rows
         console.print(f"{done.frames} frames, {len(np.unique(rows[:, 1])) if len(rows) else 0} tracks, "
                       f"{done.rate:.1f} frames/s" + (f" → [bold]{done.video}[/]" if done.video else ""),

@@ -158,6 +158,7 @@ def track(
     mode: str = "byte",
     classes: tuple[str, ...] | None = None,
     max_frames: int | None = None,
+    fps: float | None = None,
     device: str = "cpu",
 ) -> DetectRun:
     """Tracks of ``source``'s objects (ids drawn to ``out``, MOTChallenge rows to ``mot``).
@@ -165,6 +166,8 @@ def track(
     :param reid: a re-identification run (``reid`` of :mod:`~marionnette.perception.detect.reid`):
         its embeddings of the boxes go to the tracker (BoT-SORT's appearance cost, lost tracks re-found).
     :param classes: the classes tracked (default: ``person`` when the detector knows it, else all).
+    :param fps: the frames' rate (default: the video's own; a folder of frames 30): scales the
+        time a lost track waits, and the output video's rate.
     """
     from marionnette.perception.detect.mot import write_mot
     from marionnette.perception.detect.track import ByteTracker, TrackerConfig
@@ -176,14 +179,16 @@ def track(
     if unknown:
         raise MarionnetteError(f"classes {unknown}: the detector knows {names}")
     keep = np.array([n in wanted for n in names])
-    config = TrackerConfig(mode=mode, appearance=reid is not None)
-    tracker = ByteTracker(config)
     embedder = None
     if reid is not None:
         from marionnette.perception.detect.reid import load as load_reid
 
         embedder = load_reid(reid, device)
     frames, stream_fps = _frames(source, max_frames)
+    stream_fps = float(fps) if fps else stream_fps
+    # ByteTrack's buffer is 30 frames at 30 fps: one second, whatever the video's rate
+    config = TrackerConfig(mode=mode, appearance=reid is not None, frame_rate=stream_fps)
+    tracker = ByteTracker(config)
     rows: list[np.ndarray] = []
     counts, timing = [0, 0], [0.0]
 
@@ -217,3 +222,26 @@ def track(
 
 
 __all__ = ["PALETTE", "DetectRun", "detect", "draw_boxes", "open_detector", "track"]
+
+
+def scene_crops(folder: str | os.PathLike, held_out: bool = False, size: tuple[int, int] = (64, 32)):
+    """The re-identification crop set of a scenes folder's people: each player of each training
+    sequence (``held_out=False``; the tracker's held-out ones stay unseen) an identity, a crop
+    ``size = (h, w)`` of each frame they are seen in (:func:`~marionnette.perception.detect.reid.crops_from_tracks`)."""
+    from marionnette.datasets.scenes import PERSON, load_scenes
+    from marionnette.perception.detect.reid import crops_from_tracks
+
+    scenes = load_scenes(folder)
+    frames, boxes, ids, sequences = [], [], [], []
+    for s, sequence in enumerate(scenes.sequences):
+        if sequence.held_out != held_out:
+            continue
+        for frame in sequence.frames():
+            person = frame.classes == PERSON
+            frames.append(frame.image)
+            boxes.append(frame.boxes[person])
+            ids.append(frame.track_ids[person])
+            sequences.append(s)
+    if not frames:
+        raise MarionnetteError(f"{folder} has no {'held-out' if held_out else 'training'} sequences to cut crops from")
+    return crops_from_tracks(frames, boxes, ids, sequences, size=size)

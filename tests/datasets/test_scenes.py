@@ -205,3 +205,21 @@ def test_the_command_writes_a_dataset(tmp_path):
     assert json.loads((out / "train.json").read_text())["images"][1]["file_name"] == "images/pitch-00/000002.jpg"
     result = CliRunner().invoke(app, ["data", "scenes", "--out", str(tmp_path / "x"), "--size", "64by48"])
     assert result.exit_code == 2 and "WIDTHxHEIGHT" in result.output
+
+
+def test_scene_crops_are_the_training_players(scenes, saved, tmp_path):
+    from marionnette.cli import app
+    from marionnette.perception.detect.reid import CropSet
+    from marionnette.pipelines.detect import scene_crops
+
+    crops = scene_crops(saved)
+    train = [s for s in scenes.sequences if not s.held_out][0]
+    tall = (train.boxes[..., 3] - train.boxes[..., 1] >= 12) & (train.classes == PERSON)[None]  # (T, K)
+    assert len(crops) == int(tall.sum()) and crops.crops.shape[1:] == (64, 32, 3)
+    assert len(np.unique(crops.identities)) == int(tall.any(0).sum()) and set(crops.sequences) == {0}
+    held = scene_crops(saved, held_out=True)
+    assert set(held.sequences) == {1}
+    # the command cuts the crop set, then says in one line why so few identities cannot fill batches of 8
+    got = CliRunner().invoke(app, ["detect", "reid", str(saved), "--runs-dir", str(tmp_path)])
+    assert got.exit_code == 2 and "training identities for batches of P=8" in got.output, got.output
+    assert len(CropSet.load(tmp_path / "crops_pitch.npz")) == len(crops)

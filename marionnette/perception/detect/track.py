@@ -34,17 +34,19 @@ Motion model (ByteTrack's, after DeepSORT): the state is ``(cx, cy, a, h, vcx, v
 vh)`` with ``a = w / h``, constant velocity, one frame a step; the noise standard
 deviations scale with the box height (1/20 of it for positions, 1/160 for velocities), so
 a big near box may jump more pixels than a small far one. It is filterpy's
-``KalmanFilter`` with those matrices.
+``KalmanFilter`` with those matrices. ``kalman="xywh"`` is BoT-SORT's state instead
+(:class:`BoxKalman` says when each wins).
 
 Appearance (``appearance=True``, after BoT-SORT: Aharon et al., "BoT-SORT: Robust
 Associations Multi-Pedestrian Tracking", 2022): each high box brings an embedding (a
 re-identification network's output, any D); a track keeps an exponential moving average
-of its boxes' embeddings (momentum ``embedding_momentum``, unit length). In stages 1 and
-3 the cost of a pair is the smaller of the IoU cost and half the cosine distance, the
+of its boxes' embeddings (momentum ``embedding_momentum``, unit length). ``reid_lost``
+adds the re-id stage: a lost track may take a box by appearance alone, wherever it is,
+which is what keeps an identity across an occlusion long enough for the object to turn or
+reappear elsewhere. With ``fuse_appearance`` (BoT-SORT's own use, off by default) stages 1
+and 3 also cost a pair by the smaller of the IoU cost and half the cosine distance, the
 latter only where the boxes overlap (IoU distance <= ``proximity_thresh``) and the
-appearance is close (<= ``appearance_thresh``). ``reid_lost`` adds the re-id stage: a
-lost track may take a box by appearance alone, wherever it is, which is what keeps an
-identity across an occlusion long enough for the object to turn or reappear elsewhere.
+appearance is close (<= ``appearance_thresh``); where look-alikes cross, that swaps them.
 
 Modes: ``"byte"`` (ByteTrack) and ``"sort"`` (the same tracker with the second stage
 off: SORT's one association on the confident boxes, the ablation of the ByteTrack paper).
@@ -106,6 +108,11 @@ class TrackerConfig:
     """Weight of the track's old embedding in its moving average."""
     reid_lost: bool = True
     """With ``appearance``: a lost track may take a box by appearance alone, IoU or not."""
+    fuse_appearance: bool = False
+    """With ``appearance``: BoT-SORT's stage 1 and 3 cost, the lesser of the IoU and the appearance
+    cost for boxes near by. Off (the default), appearance only re-finds lost tracks: where
+    look-alikes cross (teammates in one kit) the fused cost swaps them, 27 ID switches against 7
+    on the pitch's gap runs (docs/BENCHMARKS.md)."""
     max_time_lost: int = 0
     """``int(track_buffer * frame_rate / 30)`` (computed in runtime)."""
 
@@ -336,7 +343,7 @@ class ByteTracker:
         """Stage 1 and 3 cost ``(T, N)``: ByteTrack's fused IoU, BoT-SORT's appearance where boxes overlap."""
         iou_dist = 1.0 - _iou(_boxes_of(tracks), boxes)
         cost = 1.0 - (1.0 - iou_dist) * scores[None, :] if fuse else iou_dist
-        if self.config.appearance and len(tracks) and len(boxes):
+        if self.config.appearance and self.config.fuse_appearance and len(tracks) and len(boxes):
             emb = _appearance_cost(tracks, embeddings)
             emb[emb > self.config.appearance_thresh] = 1.0
             emb[iou_dist > self.config.proximity_thresh] = 1.0  # far apart: the look-alike is someone else

@@ -12,7 +12,9 @@ scenes' classes (0 background, 1 person, 2 ball):
     :attr:`ColourRules.pitch_hue` with enough saturation and value is *pitch*; a *white*
     pixel (low saturation, high value) is the *ball* when its connected blob
     (scikit-image's ``label``, 8-connected) is small and compact (:func:`ball_blobs`), else
-    a line (*pitch*); everything else is a *person*.
+    a line (*pitch*); everything else inside the field is a *person*. The field is the
+    convex hull of the largest region of grass and lines (scikit-image's ``convex_hull_image``), as
+    broadcast analysis finds it: what lies outside (the stand, the boards) is background.
 
 :class:`KMeansBaseline` (fitted on the training frames)
     scikit-learn's k-means clusters the training pixels' CIE Lab colours (scikit-image's
@@ -58,6 +60,8 @@ class ColourRules:
     """Least blob area / its box's area: a ball fills its box (pi / 4), a thin diagonal line does not."""
     ball_aspect: float = 2.0
     """Most ratio of the blob box's long side to its short side."""
+    field: bool = True
+    """Only inside the grass's convex hull is anything a person or the ball."""
 
 
 def _checked(image: np.ndarray) -> np.ndarray:
@@ -91,6 +95,19 @@ def ball_blobs(white: np.ndarray, rules: ColourRules) -> np.ndarray:
     return ball
 
 
+def field_region(grass: np.ndarray, lines: np.ndarray | None = None) -> np.ndarray:
+    """``(H, W)`` bool: the convex hull of the largest 8-connected region of ``grass`` and the pitch's
+    ``lines`` (which cut the grass in pieces), all False without grass."""
+    from skimage.measure import label
+    from skimage.morphology import convex_hull_image
+
+    labels = label(grass if lines is None else grass | lines, connectivity=2)
+    if labels.max() == 0:
+        return np.zeros(grass.shape, bool)
+    largest = np.bincount(labels.ravel())[1:].argmax() + 1
+    return convex_hull_image(labels == largest)
+
+
 class HSVBaseline:
     """Colour thresholds in HSV; see the module docstring."""
 
@@ -111,6 +128,8 @@ class HSVBaseline:
         out = np.full(hsv.shape[:2], PERSON, np.uint8)
         out[grass | white] = BACKGROUND  # white and not the ball: a line
         out[ball_blobs(white, r)] = BALL
+        if r.field:
+            out[~field_region(grass, white)] = BACKGROUND
         return out
 
 

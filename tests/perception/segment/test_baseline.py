@@ -4,7 +4,14 @@ import numpy as np
 import pytest
 
 from marionnette.errors import MarionnetteError
-from marionnette.perception.segment.baseline import ColourRules, HSVBaseline, KMeansBaseline, ball_blobs
+from marionnette.perception.segment.baseline import (
+    BACKGROUND,
+    PERSON,
+    ColourRules,
+    HSVBaseline,
+    KMeansBaseline,
+    ball_blobs,
+)
 
 
 def test_a_white_blob_is_the_ball_when_small_and_compact():
@@ -14,6 +21,18 @@ def test_a_white_blob_is_the_ball_when_small_and_compact():
     white[15:17, 15:16] = True  # 2 pixels: noise
     ball = ball_blobs(white, ColourRules())
     assert ball.sum() == 9 and ball[2:5, 2:5].all()
+
+
+def test_outside_the_grass_hull_is_background():
+    # a broadcast frame: a grey stand above the pitch, a red player on it
+    image = np.zeros((40, 40, 3), np.uint8)
+    image[:12] = (120, 110, 100)  # the stand: neither grass nor white
+    image[12:] = (40, 140, 50)  # grass
+    image[20:30, 18:22] = (200, 30, 30)  # the player, inside the field
+    on = HSVBaseline().predict(image)
+    assert (on[:10] == BACKGROUND).all() and (on[21:29, 19:21] == PERSON).all()
+    off = HSVBaseline(ColourRules(field=False)).predict(image)
+    assert (off[:10] == PERSON).all() and (off[21:29, 19:21] == PERSON).all()
 
 
 def test_the_baselines_find_the_pitch_not_the_people(baselines):
