@@ -112,10 +112,17 @@ def train(
     :param progress: called with ``(done, total)`` steps as training goes.
     """
     device = resolve_device(device)
+    here = _join_ranks(algo, resume, device)  # under torchrun: this process's rank; else None
+    main = here is None or here.main  # the one process that writes the run directory
     resume_from: Checkpoint | None = None  # where a resumed run continues from
     if resume is not None:
         run = Run.open(resume)
-        run.remove_partial_files()
+        if main:
+            run.remove_partial_files()
+        if here is not None:
+            from marionnette.nets.distributed import barrier
+
+            barrier(here)
         config = _read_config(run, CONFIG_KEYS)
         for name, given in (("environment", env_id), ("algorithm", algo)):
             key = "env_id" if name == "environment" else "algo"
@@ -130,7 +137,8 @@ def train(
         resume_from = newest_readable_checkpoint(run, family, str(config["algo"]))
         if steps is not None:
             config["hyperparams"]["n_timesteps"] = int(steps)
-            run.write_config(config)
+            if main:
+                run.write_config(config)
     else:
         if env_id is None or algo is None:
             raise MarionnetteError("give an environment id and --algo (or --resume RUN)")
@@ -140,7 +148,6 @@ def train(
         hyperparams = apply_overrides(load_hyperparams(algo, env_id), overrides, family.hyperparam_keys(algo))
         if steps is not None:
             hyperparams["n_timesteps"] = int(steps)
-        run = Run.create(runs_dir, env_id, algo, seed)
         config = {
             "env_id": env_id,
             "algo": algo,
@@ -150,14 +157,44 @@ def train(
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "command": shlex.join(sys.argv),
         }
-        run.write_config(config)
+        if main:
+            run = Run.create(runs_dir, env_id, algo, seed)
+            if here is not None:
+                config["world_size"] = here.size
+            run.write_config(config)
+        if here is not None:  # the other ranks learn rank 0's run directory
+            from marionnette.nets.distributed import broadcast_text
+
+            run = Run.open(broadcast_text(str(run.path) if main else None, here))
     try:
         family.learn(run, config, device=device, resume_from=resume_from, progress=progress)
     except Exception:
-        if resume is None:
+        if resume is None and main:
             _remove_if_unstarted(run, family.CHECKPOINT_EXT)
         raise
+    if here is not None:
+        from marionnette.nets.distributed import finish
+
+        finish(here)
     return run
+
+
+DATA_PARALLEL = ("ppo_native",)  # the algorithms that train as torchrun's ranks
+
+
+def _join_ranks(algo: str | None, resume: str | os.PathLike | None, device: str):
+    """Under torchrun (``WORLD_SIZE`` > 1): join the process group and return this rank's
+    :class:`~marionnette.nets.distributed.World`; one process: None (torch not imported here)."""
+    if int(os.environ.get("WORLD_SIZE", "1") or 1) <= 1:
+        return None
+    if algo is None and resume is not None:
+        algo = str(Run.open(resume).read_config().get("algo"))
+    if canonical_algo(str(algo)) not in DATA_PARALLEL:
+        raise MarionnetteError(f"{algo} trains in one process (SB3's and the tabular learners are not data-parallel); "
+                               f"run it without torchrun or --nproc, or use {', '.join(DATA_PARALLEL)}")  # fmt: skip
+    from marionnette.nets.distributed import init
+
+    return init(device)
 
 
 def _remove_if_unstarted(run: Run, ext: str) -> None:

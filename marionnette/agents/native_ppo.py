@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -38,6 +38,8 @@ from torch.distributions import Categorical
 from marionnette.agents.family import ProgressFn
 from marionnette.errors import CheckpointError, MarionnetteError
 from marionnette.files import atomic_open
+from marionnette.nets import distributed
+from marionnette.nets.distributed import World, all_sum
 from marionnette.nets.training import read_weights
 from marionnette.runs import Checkpoint, ProgressLog, Run
 
@@ -201,14 +203,16 @@ def gae(
     return advantages
 
 
-def trainer_generator(seed: int, iteration: int, device: torch.device) -> torch.Generator:
+def trainer_generator(seed: int, iteration: int, device: torch.device, rank: int = 0) -> torch.Generator:
     """The trainer's one stream of random numbers on ``device`` (action sampling, minibatch
-    order), for a run of ``seed`` starting at ``iteration`` (0, or the checkpoint's on resume).
+    order), for a run of ``seed`` starting at ``iteration`` (0, or the checkpoint's on resume),
+    on data-parallel ``rank`` (each rank its own stream; rank 0's is one process's).
 
-    Derived from both, so that two runs resumed from the same checkpoint draw alike while a
+    Derived from all three, so that two runs resumed from the same checkpoint draw alike while a
     resumed run does not replay the draws its first iterations made.
     """
-    entropy = np.random.SeedSequence([seed % 2**64, iteration]).generate_state(1, np.uint64)[0]
+    key = [seed % 2**64, iteration] + ([rank] if rank else [])
+    entropy = np.random.SeedSequence(key).generate_state(1, np.uint64)[0]
     return torch.Generator(device).manual_seed(int(entropy))
 
 
@@ -280,17 +284,25 @@ class EpisodeStats:
         self.ret = self.ret * ~ended
         self.len = self.len * ~ended
 
-    def drain(self) -> tuple[float, float, int] | None:
+    def drain(self, here: World = World()) -> tuple[float, float, int] | None:
         """``(mean return, mean length, episodes)`` of the episodes finished since the last
-        drain, or None if none did; the sums start again from zero."""
-        return_sum, length_sum, count = torch.stack([self.return_sum, self.length_sum, self.count]).tolist()
+        drain (on every rank of ``here``), or None if none did; the sums start again from zero."""
+        sums = torch.stack([self.return_sum, self.length_sum.double(), self.count.double()])
+        return_sum, length_sum, count = all_sum(sums, here).tolist()
         self.return_sum.zero_(), self.length_sum.zero_(), self.count.zero_()
         if count == 0:
             return None
         return return_sum / count, length_sum / count, int(count)
 
 
-def _update(model, optimizer, rollout: Rollout, conf: NativePPOConfig, generator: torch.Generator) -> dict[str, float]:
+def _update(
+    model, optimizer, rollout: Rollout, conf: NativePPOConfig, generator: torch.Generator, here: World = World()
+) -> dict[str, float]:
+    """PPO's epochs over one rollout. With several ranks (``model`` wrapped in DDP, ``rollout``
+    this rank's envs) each minibatch is the union of the ranks' minibatches: the weights' sum and
+    the advantages' mean and std are summed over the ranks, each rank's loss is its share of the
+    whole minibatch's, times the ranks (DDP averages gradients), so one step is the step one
+    process takes on the union (tests/agents/ddp_step.py checks it)."""
     flat = [x.reshape(-1, *x.shape[2:]) for x in rollout]  # each (T*N, ...)
     obs, actions, old_logprobs, old_values, advantages, returns, valid = flat
     weights = valid.float()
@@ -303,20 +315,23 @@ def _update(model, optimizer, rollout: Rollout, conf: NativePPOConfig, generator
         for start in range(0, size, mb):
             idx = order[start : start + mb]
             w = weights[idx]
-            norm = w.sum().clamp(min=1.0)
+            adv = advantages[idx]
+            moments = all_sum(torch.stack([w.sum(), (adv * w).sum()]), here)  # over every rank's minibatch
+            norm = moments[0].clamp(min=1.0)
+            mean = moments[1] / norm
+            std = (all_sum(((adv - mean) ** 2 * w).sum(), here) / norm).sqrt()
             logits, value = model(obs[idx])
             dist = Categorical(logits=logits, validate_args=False)
             logprob = dist.log_prob(actions[idx])
             ratio = (logprob - old_logprobs[idx]).exp()
-            adv = advantages[idx]
-            mean = (adv * w).sum() / norm
-            std = (((adv - mean) ** 2 * w).sum() / norm).sqrt()
             adv = (adv - mean) / (std + 1e-8)
             pg = torch.maximum(-adv * ratio, -adv * ratio.clamp(1 - conf.clip_range, 1 + conf.clip_range))
             policy_loss = (pg * w).sum() / norm
             value_loss = 0.5 * (((value - returns[idx]) ** 2) * w).sum() / norm
             entropy = (dist.entropy() * w).sum() / norm
             loss = policy_loss + conf.vf_coef * value_loss - conf.ent_coef * entropy
+            if here.size > 1:
+                loss = loss * here.size  # DDP averages the ranks' gradients: this makes it their sum
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             nn.utils.clip_grad_norm_(model.parameters(), conf.max_grad_norm)
@@ -328,7 +343,7 @@ def _update(model, optimizer, rollout: Rollout, conf: NativePPOConfig, generator
             logs["policy_loss"].append(policy_loss.detach())
             logs["value_loss"].append(value_loss.detach())
             logs["entropy"].append(entropy.detach())
-    means = torch.stack([torch.stack(logs[k]) for k in names]).double().mean(dim=1).tolist()  # one read
+    means = all_sum(torch.stack([torch.stack(logs[k]) for k in names]).double().mean(dim=1), here).tolist()
     return {f"train/{k}": m for k, m in zip(names, means, strict=True)}
 
 
@@ -365,56 +380,72 @@ def learn(
     :class:`marionnette.agents.family.AlgorithmFamily`."""
     env_id, seed = config["env_id"], int(config["seed"])
     conf = NativePPOConfig(**config["hyperparams"])
-    dev = torch.device(device)
+    here = distributed.world()  # torchrun's ranks (agents.train joined them), or one process
+    dev = distributed.device_of(device, here)
+    # this rank's slice of the games: n_envs in all, as one process would step them
+    local = replace(conf, n_envs=distributed.share(conf.n_envs, here, "n_envs"))
     # TRY NOT TO MODIFY: seeding (the global generators give the network its initial weights)
     torch.manual_seed(seed)
     np.random.seed(seed)
 
-    envs = make_envs(env_id, conf, dev)
+    envs = make_envs(env_id, local, dev)
     model = ActorCritic(envs.single_observation_space.shape, envs.single_action_space.n, list(conf.net_arch)).to(dev)
     optimizer = torch.optim.Adam(model.parameters(), lr=conf.learning_rate, eps=1e-5)
     iteration = 0
-    if resume_from is not None:
+    if resume_from is not None:  # any world size: the checkpoint is one copy of the weights and Adam
         iteration = _load_checkpoint(resume_from.path, model, optimizer, dev) // conf.batch_size
     if iteration >= conf.iterations:
         return
-    generator = trainer_generator(seed, iteration, dev)  # action sampling and minibatch order
+    generator = trainer_generator(seed, iteration, dev, here.rank)  # action sampling and minibatch order
+    learner = model
+    if here.size > 1:
+        from torch.nn.parallel import DistributedDataParallel
 
-    log = ProgressLog(run.progress_path, resume_step=resume_from.step if resume_from is not None else None)
-    from torch.utils.tensorboard import SummaryWriter
+        learner = DistributedDataParallel(model, device_ids=[dev.index] if dev.type == "cuda" else None)
 
-    tb = SummaryWriter(str(run.tensorboard_dir))
-    obs, _ = envs.reset(seed=seed + iteration * conf.n_envs)
-    ended = torch.zeros(conf.n_envs, dtype=torch.bool, device=dev)
-    stats = EpisodeStats(conf.n_envs, dev)
+    log = tb = None
+    if here.main:  # rank 0 alone writes the run directory
+        log = ProgressLog(run.progress_path, resume_step=resume_from.step if resume_from is not None else None)
+        from torch.utils.tensorboard import SummaryWriter
+
+        tb = SummaryWriter(str(run.tensorboard_dir))
+    # game i of the whole batch gets seed + i, whichever rank steps it
+    obs, _ = envs.reset(seed=seed + iteration * conf.n_envs + here.rank * local.n_envs)
+    ended = torch.zeros(local.n_envs, dtype=torch.bool, device=dev)
+    stats = EpisodeStats(local.n_envs, dev)
     next_checkpoint = (iteration * conf.batch_size // conf.checkpoint_every + 1) * conf.checkpoint_every
     started, start_step = time.perf_counter(), iteration * conf.batch_size
     try:
         while iteration < conf.iterations:
             if conf.anneal_lr:
                 optimizer.param_groups[0]["lr"] = conf.learning_rate * (1.0 - iteration / conf.iterations)
-            rollout, obs, ended = _collect(envs, model, obs, ended, conf, stats, generator)
-            row = _update(model, optimizer, rollout, conf, generator)
+            rollout, obs, ended = _collect(envs, model, obs, ended, local, stats, generator)
+            row = _update(learner, optimizer, rollout, local, generator, here)
             iteration += 1
             step = iteration * conf.batch_size
-            episodes = stats.drain()
+            episodes = stats.drain(here)
             if episodes is not None:
                 mean_return, mean_length, count = episodes
                 row["rollout/ep_rew_mean"], row["rollout/ep_len_mean"] = mean_return, mean_length
                 row["rollout/episodes"] = count
             row["time/fps"] = (step - start_step) / (time.perf_counter() - started)
             row["train/learning_rate"] = optimizer.param_groups[0]["lr"]
-            log.append(step, row)
-            for key, value in row.items():
-                tb.add_scalar(key, value, step)
-            if step >= next_checkpoint or iteration == conf.iterations:
-                _save_checkpoint(run.checkpoint_path(step, CHECKPOINT_EXT), model, optimizer, step, conf)
+            due = step >= next_checkpoint or iteration == conf.iterations
+            if here.main:
+                log.append(step, row)
+                for key, value in row.items():
+                    tb.add_scalar(key, value, step)
+                if due:
+                    _save_checkpoint(run.checkpoint_path(step, CHECKPOINT_EXT), model, optimizer, step, conf)
+                if progress is not None:
+                    progress(step, conf.iterations * conf.batch_size)
+            if due:
                 next_checkpoint = (step // conf.checkpoint_every + 1) * conf.checkpoint_every
-            if progress is not None:
-                progress(step, conf.iterations * conf.batch_size)
     finally:
-        tb.close()
-    _save_checkpoint(run.model_path(CHECKPOINT_EXT), model, optimizer, iteration * conf.batch_size, conf)
+        if tb is not None:
+            tb.close()
+    if here.main:
+        _save_checkpoint(run.model_path(CHECKPOINT_EXT), model, optimizer, iteration * conf.batch_size, conf)
 
 
 def _save_checkpoint(path: Path, model: ActorCritic, optimizer, step: int, conf: NativePPOConfig) -> None:

@@ -49,14 +49,31 @@ def train(
     set_: Annotated[Optional[list[str]], typer.Option("--set", help="override a hyperparameter: key=value")] = None,
     resume: Annotated[Optional[Path], typer.Option(help="continue this run from its newest checkpoint")] = None,
     runs_dir: Annotated[Path, typer.Option(help="where new runs go")] = Path("runs"),
+    nproc: Annotated[int, typer.Option(help="data-parallel processes (torchrun, DDP): ppo_native")] = 1,
 ) -> None:
     """Train an agent; writes runs/<env>__<algo>__<seed>__<time>/."""
+    import contextlib
+
     from marionnette import agents
 
+    ranked = int(os.environ.get("WORLD_SIZE", "1") or 1) > 1  # this process is one of torchrun's ranks
+    if nproc != 1 and not ranked:
+        from marionnette.nets.distributed import launch
+
+        name = algo or (str(agents.run_config(resume)["algo"]) if resume is not None else None)
+        if name is None or agents.canonical_algo(name) not in agents.DATA_PARALLEL:
+            raise MarionnetteError(f"--nproc {nproc}: {name or 'no --algo'} trains in one process; data-parallel "
+                                   f"training is {', '.join(agents.DATA_PARALLEL)}'s")  # fmt: skip
+        args = ["train", *([env] if env else []), *(["--algo", algo] if algo else []),
+                *(["--steps", str(steps)] if steps is not None else []), "--seed", str(seed), "--device", device,
+                *[a for kv in set_ or () for a in ("--set", kv)], *(["--resume", str(resume)] if resume else []),
+                "--runs-dir", str(runs_dir)]  # fmt: skip
+        raise typer.Exit(launch(args, nproc, agents.resolve_device(device)))
+    quiet = ranked and int(os.environ.get("RANK", "0")) != 0  # rank 0 speaks for all
     label = f"{algo or 'resume'} on {env or resume}"
     started = time.perf_counter()
     try:
-        with progress_bar(label) as update:
+        with contextlib.nullcontext(None) if quiet else progress_bar(label) as update:
             run = agents.train(
                 env, algo, steps=steps, seed=seed, device=device, overrides=set_ or (),
                 runs_dir=runs_dir, resume=resume, progress=update,
@@ -66,6 +83,8 @@ def train(
             "interrupted: the run keeps its last checkpoint; continue it with "
             "`marionnette train --resume RUN` (the folder under runs/)"
         ) from None
+    if quiet:
+        return
     console.print(f"trained in {time.perf_counter() - started:.1f}s → [bold]{run.path}[/]", soft_wrap=True)
     console.print(f"next: marionnette eval {run.path}   |   marionnette watch {run.path}", soft_wrap=True)
 
