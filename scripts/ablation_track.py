@@ -1,5 +1,6 @@
 """The tracker's ablation on the held-out pitch sequences: true boxes, the detector's boxes with
-SORT (one stage), ByteTrack (two stages) and ByteTrack + re-identification, and long gaps.
+SORT (one stage), ByteTrack (two stages), ByteTrack + re-identification of lost tracks (the
+default with ``--reid``), BoT-SORT's appearance fused into stages 1 and 3, and both; and long gaps.
 
 Each held-out sequence of a scenes folder (``marionnette data scenes``) is detected once
 (people only, every box above ByteTrack's low threshold 0.1, with the re-id run's embedding of

@@ -116,6 +116,8 @@ def eval_(
     scores = coco_map(open_detector(run, device), dataset)
     console.print(f"{len(dataset)} images of {data}: mAP@0.5 {scores.map50:.3f}, mAP@0.5:0.95 {scores.map50_95:.3f} "
                   f"({time.perf_counter() - started:.1f}s)", soft_wrap=True, highlight=False)  # fmt: skip
+    for name, (ap50, ap) in scores.per_class.items():
+        console.print(f"  {name}: AP@0.5 {ap50:.3f}, AP@0.5:0.95 {ap:.3f}", highlight=False)
 
 
 @app.command("export")

@@ -29,10 +29,11 @@ EVAL_IOU = 0.7  # NMS's IoU when detecting for evaluation
 
 
 class MeanAP(NamedTuple):
-    """COCO's two headline numbers, each in [0, 1]."""
+    """COCO's two headline numbers, each in [0, 1], and each class's (Ultralytics' table)."""
 
     map50: float
     map50_95: float
+    per_class: dict[str, tuple[float, float]] = {}  # name -> (AP@0.5, AP@0.5:0.95), classes with ground truth
 
 
 def predictions(detector, dataset: CocoDataset, batch_size: int = 16) -> list[Detections]:  # noqa: ANN001 - any .predict
@@ -65,7 +66,14 @@ def coco_map(detections, dataset: CocoDataset) -> MeanAP:  # noqa: ANN001 - a de
         evaluation.accumulate()
         evaluation.summarize()
     stats = np.maximum(evaluation.stats, 0.0)  # -1 marks "no ground truth of this kind": none to miss
-    return MeanAP(float(stats[1]), float(stats[0]))
+    precision = evaluation.eval["precision"][:, :, :, 0, -1]  # (IoUs, recalls, classes): all areas, 100 dets
+    per_class = {}
+    for k, cat in enumerate(evaluation.params.catIds):
+        p = precision[:, :, k]
+        if (p > -1).all():  # -1 throughout: the class has no ground truth here
+            ap = p.mean(axis=1)  # (IoUs,) COCO's 101-point AP at each IoU
+            per_class[dataset.names[dataset.category_ids.index(cat)]] = (float(ap[0]), float(ap.mean()))
+    return MeanAP(float(stats[1]), float(stats[0]), per_class)
 
 
 def as_detections(boxes: np.ndarray, scores: np.ndarray, classes: np.ndarray) -> Detections:

@@ -152,7 +152,10 @@ def test_map_perfect_missed_and_false_positives(tmp_path):
     data = _two_boxes(tmp_path)
 
     def score(boxes, scores):
-        return coco_map([as_detections(np.array(boxes, float), np.array(scores), np.zeros(len(scores)))], data)
+        got = coco_map([as_detections(np.array(boxes, float), np.array(scores), np.zeros(len(scores)))], data)
+        (name, per_class), = got.per_class.items()  # one class: its AP is the mean
+        assert per_class == pytest.approx(got[:2]) and name == data.names[0]
+        return got[:2]
 
     assert score([A, B], [0.9, 0.8]) == pytest.approx((1.0, 1.0))
     # A found, B missed: precision 1 up to recall 0.5, then nothing: 51 of COCO's 101 recall points
@@ -164,4 +167,4 @@ def test_map_perfect_missed_and_false_positives(tmp_path):
     # A and a box of IoU 0.62 with B: B counts at thresholds 0.50, 0.55, 0.60 (AP 1), A alone at the other 7
     # (51/101 each): (3 x 1 + 7 x 51/101) / 10
     assert score([A, [100, 100, 162, 200]], [0.9, 0.8]) == pytest.approx((1.0, (3 + 7 * 51 / 101) / 10))
-    assert coco_map([as_detections(np.zeros((0, 4)), np.zeros(0), np.zeros(0))], data) == (0.0, 0.0)
+    assert coco_map([as_detections(np.zeros((0, 4)), np.zeros(0), np.zeros(0))], data)[:2] == (0.0, 0.0)
