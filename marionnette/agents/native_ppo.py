@@ -316,10 +316,15 @@ def _update(
             idx = order[start : start + mb]
             w = weights[idx]
             adv = advantages[idx]
-            moments = all_sum(torch.stack([w.sum(), (adv * w).sum()]), here)  # over every rank's minibatch
-            norm = moments[0].clamp(min=1.0)
-            mean = moments[1] / norm
-            std = (all_sum(((adv - mean) ** 2 * w).sum(), here) / norm).sqrt()
+            if here.size == 1:
+                norm = w.sum().clamp(min=1.0)
+                mean = (adv * w).sum() / norm
+                std = (((adv - mean) ** 2 * w).sum() / norm).sqrt()
+            else:  # one all-reduce of the three sums over every rank's minibatch (each is a round trip)
+                moments = all_sum(torch.stack([w.sum(), (adv * w).sum(), (adv**2 * w).sum()]), here)
+                norm = moments[0].clamp(min=1.0)
+                mean = moments[1] / norm
+                std = (moments[2] / norm - mean**2).clamp(min=0.0).sqrt()
             logits, value = model(obs[idx])
             dist = Categorical(logits=logits, validate_args=False)
             logprob = dist.log_prob(actions[idx])

@@ -33,6 +33,11 @@ PALETTE = np.array([(230, 25, 75), (60, 180, 75), (255, 225, 25), (0, 130, 200),
                    np.uint8)  # fmt: skip
 
 
+# A small detector shipped with the package (YOLOv8-p2 layout at width 0.125, float16): trained on the
+# default pitch scenes' pitch-00..05 by scripts/ship_detector.py's recipe; what `make demo` tracks with.
+PITCH_DETECTOR = Path(__file__).resolve().parent.parent / "perception" / "detect" / "pitch"
+
+
 def open_detector(spec: str | os.PathLike, device: str = "cpu"):
     """A detect run directory (torch) or an exported ``.onnx`` (onnxruntime), ready to ``predict``."""
     path = Path(spec)
