@@ -20,6 +20,8 @@ import torch
 from torchvision import tv_tensors
 from torchvision.transforms.v2 import functional as TF
 
+from marionnette.errors import MarionnetteError
+
 PAD = 114  # Ultralytics' grey: the padding's value, 0-255
 
 
@@ -43,6 +45,10 @@ class Letterbox(NamedTuple):
 
 def image_tensor(image: np.ndarray) -> torch.Tensor:
     """``(H, W, 3)`` uint8 -> ``(3, H, W)`` uint8 tensor (no copy of the pixels' values)."""
+    image = np.asarray(image)
+    if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
+        hint = " (a float picture: (image * 255).astype(np.uint8))" if image.dtype.kind == "f" else ""
+        raise MarionnetteError(f"image of {image.dtype} {image.shape}: give one (H, W, 3) uint8 RGB frame{hint}")
     return torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1)
 
 

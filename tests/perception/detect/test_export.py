@@ -64,3 +64,15 @@ def test_foreign_files_are_one_line(exported, tmp_path):
         with pytest.raises(MarionnetteError, match="export the detector again") as e:
             OnnxDetector(tmp_path / "edited.onnx")
         assert "\n" not in str(e.value)
+
+
+def test_a_frame_of_the_wrong_dtype_or_channels_is_one_line(exported):
+    net, path = exported
+    frame = np.zeros((48, 64, 3), np.uint8)
+    for detector in (net, OnnxDetector(path)):
+        assert len(detector.predict([frame])) == 1
+        with pytest.raises(MarionnetteError, match=r"image of float32 \(48, 64, 3\): give one \(H, W, 3\) uint8 RGB "
+                                                   r"frame \(a float picture: \(image \* 255\)"):  # fmt: skip
+            detector.predict([frame.astype(np.float32)])
+        with pytest.raises(MarionnetteError, match=r"image of uint8 \(48, 64, 4\)"):  # RGBA
+            detector.predict([np.zeros((48, 64, 4), np.uint8)])
