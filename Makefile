@@ -13,7 +13,7 @@ install: $(STAMP)
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(PIP) torch==2.14.1 torchvision==0.29.1
-	$(PIP) -e '.[all,dev]'
+	$(PIP) -e '.[all,dev,scale]'
 	$(PIP) --no-deps 'trackeval>=1.0,<2'  # HOTA; its own dependencies would add a second OpenCV
 	touch $@
 

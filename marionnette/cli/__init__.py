@@ -49,10 +49,12 @@ from marionnette.cli import (  # noqa: E402
     puppet,
     segment,
     style,
+    sweep,
     transfer,
 )  # fmt: skip
 
 learn.register(app)  # envs, train, eval, watch, play
+sweep.register(app)  # sweep
 puppet.register(app)  # puppet
 imitate.register(app)  # imitate
 data.register(app)  # data actions, data ntu
