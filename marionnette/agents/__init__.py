@@ -49,7 +49,7 @@ ALGOS: dict[str, str] = {  # algorithm -> the module that trains and loads it
 # What config.yaml must hold for a run to be trained, resumed or loaded back.
 CONFIG_KEYS = ("env_id", "algo", "seed", "hyperparams")
 
-__all__ = ["ALGOS", "AlgorithmFamily", "Policy", "load", "resolve_device", "train"]
+__all__ = ["ALGOS", "AlgorithmFamily", "Policy", "hyperparam_keys", "load", "resolve_device", "train"]
 
 
 def canonical_algo(algo: str) -> str:
@@ -65,6 +65,11 @@ def _family(algo: str) -> AlgorithmFamily:
         hint = f"did you mean {', '.join(close)}?" if close else f"use one of {', '.join(ALGOS)}"
         raise MarionnetteError(f"unknown algorithm {algo!r}: {hint}")
     return cast(AlgorithmFamily, importlib.import_module(ALGOS[algo]))
+
+
+def hyperparam_keys(algo: str) -> set[str]:
+    """The keys ``algo`` accepts in its YAML entry and in ``--set`` (an unknown algorithm is one line)."""
+    return _family(algo).hyperparam_keys(canonical_algo(algo))
 
 
 def resolve_device(device: str) -> str:

@@ -425,8 +425,7 @@ def _prepare(config: SweepConfig) -> tuple[SearchSpace, int, list[str]]:
     """Check everything that can be checked before Ray starts: the env, the algorithm, the
     space, the fixed settings (as agents.train will apply them); the budget in steps."""
     config.env_id = check_env_id(config.env_id)
-    family = agents._family(config.algo)
-    allowed = family.hyperparam_keys(config.algo)
+    allowed = agents.hyperparam_keys(config.algo)
     if config.metric is None:
         raise MarionnetteError(f"--algo {config.algo}: no default metric; pass --metric, a column of progress.csv")
     space = load_space(config.algo, config.env_id, allowed, config.space)
