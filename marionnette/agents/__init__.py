@@ -49,7 +49,7 @@ ALGOS: dict[str, str] = {  # algorithm -> the module that trains and loads it
 # What config.yaml must hold for a run to be trained, resumed or loaded back.
 CONFIG_KEYS = ("env_id", "algo", "seed", "hyperparams")
 
-__all__ = ["ALGOS", "AlgorithmFamily", "Policy", "hyperparam_keys", "load", "resolve_device", "train"]
+__all__ = ["ALGOS", "AlgorithmFamily", "Policy", "family", "hyperparam_keys", "load", "resolve_device", "train"]
 
 
 def canonical_algo(algo: str) -> str:
@@ -65,6 +65,11 @@ def _family(algo: str) -> AlgorithmFamily:
         hint = f"did you mean {', '.join(close)}?" if close else f"use one of {', '.join(ALGOS)}"
         raise MarionnetteError(f"unknown algorithm {algo!r}: {hint}")
     return cast(AlgorithmFamily, importlib.import_module(ALGOS[algo]))
+
+
+def family(algo: str) -> AlgorithmFamily:
+    """The family module that trains, loads and exports ``algo`` (an unknown one is one line)."""
+    return _family(algo)
 
 
 def hyperparam_keys(algo: str) -> set[str]:
@@ -284,7 +289,13 @@ def _read_config(run: Run, keys: Sequence[str]) -> dict[str, Any]:
 
 
 def load(run: str | os.PathLike, device: str = "cpu") -> Policy:
-    """The policy of the run directory ``run``, whatever algorithm trained it."""
+    """The policy of the run directory ``run`` (or of the zoo's ``zoo:NAME``), whatever algorithm trained it."""
+    from marionnette.agents import zoo
+
+    if zoo.is_zoo(run):
+        entry = zoo.entry(str(run))
+        family = _family(entry.algo)
+        return family.load(entry.path / f"model.{family.ZOO_EXT}", entry.algo, device=resolve_device(device))
     run_ = Run.open(run)
     algo = str(_read_config(run_, ("algo",))["algo"])
     family = _family(algo)
@@ -292,5 +303,7 @@ def load(run: str | os.PathLike, device: str = "cpu") -> Policy:
 
 
 def run_config(run: str | os.PathLike) -> dict[str, Any]:
-    """The config.yaml of the run directory ``run``, with what eval and watch read checked."""
-    return _read_config(Run.open(run), ("env_id", "algo", "hyperparams"))
+    """The config.yaml of the run directory ``run`` (or ``zoo:NAME``), with what eval and watch read checked."""
+    from marionnette.agents import zoo
+
+    return _read_config(Run.open(zoo.resolve(run)), ("env_id", "algo", "hyperparams"))

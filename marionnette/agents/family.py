@@ -4,7 +4,8 @@
 A family is a module (``tabular``, ``sb3``, ``native_ppo``) that satisfies
 :class:`AlgorithmFamily` (PEP 544: a module may implement a protocol, its functions
 standing for the methods). :func:`marionnette.agents.train` and :func:`~marionnette.agents.load`
-call nothing else of it, so a new family is a new module with these four names.
+call nothing else of it (and :mod:`marionnette.agents.zoo` ``export``), so a new family is a new module
+with these six names.
 """
 
 from __future__ import annotations
@@ -43,6 +44,15 @@ class AlgorithmFamily(Protocol):
         (``cpu`` or ``cuda``, already resolved), writing checkpoints, progress.csv and
         TensorBoard into ``run``; continue from ``resume_from`` when given (the caller has
         checked that it reads). Returns once ``run.model_path(CHECKPOINT_EXT)`` is written."""
+        ...
+
+    ZOO_EXT: str
+    """The extension of the file :meth:`export` writes for the zoo (arrays or tensors only)."""
+
+    def export(self, path: Path, dest: Path, config: dict[str, Any], dtype: str = "float32") -> None:
+        """Write the policy in ``path`` (a model or checkpoint of the run ``config`` describes)
+        to ``dest`` in a form :meth:`load` reads without unpickling: what the zoo ships.
+        ``dtype`` (``float32`` or ``float16``) is for the weights, where there are weights."""
         ...
 
     def load(self, path: Path, algo: str, device: str = "cpu") -> Policy:

@@ -29,13 +29,16 @@ import gymnasium as gym
 import numpy as np
 import torch
 from sb3_contrib import MaskablePPO
+from sb3_contrib.common.maskable.policies import MaskableActorCriticPolicy
 from stable_baselines3 import DQN, PPO
 from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.callbacks import BaseCallback, CallbackList
 from stable_baselines3.common.env_util import make_vec_env
 from stable_baselines3.common.logger import KVWriter, Logger, TensorBoardOutputFormat
+from stable_baselines3.common.policies import BasePolicy
 from stable_baselines3.common.running_mean_std import RunningMeanStd
 from stable_baselines3.common.vec_env import VecNormalize
+from stable_baselines3.dqn.policies import DQNPolicy
 
 try:  # a class, which pickles into checkpoints by reference; older SB3 has only the function
     from stable_baselines3.common.utils import LinearSchedule
@@ -312,11 +315,14 @@ def _load_model(path: Path, algo: str, device: str, env=None) -> BaseAlgorithm:
 
 
 class SB3Policy:
-    """``predict(obs, action_mask)`` for any SB3 model: MaskablePPO masks natively; for PPO
-    and DQN the mask is applied to the action logits or Q-values."""
+    """``predict(obs, action_mask)`` for any SB3 policy network: MaskablePPO's masks natively;
+    for PPO and DQN the mask is applied to the action logits or Q-values."""
 
-    def __init__(self, model: BaseAlgorithm, seed: int | None = None, normalizer: dict[str, np.ndarray] | None = None):
-        self.model = model
+    def __init__(self, policy: BasePolicy, seed: int | None = None, normalizer: dict[str, np.ndarray] | None = None,
+                 model: BaseAlgorithm | None = None):  # fmt: skip
+        self.policy = policy
+        self.model = model  # the whole algorithm, loaded from a run's zip; None for an exported (zoo) policy
+        self.policy.set_training_mode(False)
         self._rng = np.random.default_rng(seed)
         self.normalizer = normalizer  # VecNormalize's observation statistics, when it trained with them
 
@@ -326,29 +332,97 @@ class SB3Policy:
             n = self.normalizer
             scaled = (obs - n["obs_rms_mean"]) / np.sqrt(n["obs_rms_var"] + n["epsilon"])
             obs = np.clip(scaled, -n["clip_obs"], n["clip_obs"]).astype(np.float32)
-        single = obs.shape == self.model.observation_space.shape
-        if isinstance(self.model, MaskablePPO) or action_mask is None:
-            kwargs = {"action_masks": action_mask} if isinstance(self.model, MaskablePPO) else {}
-            action, _ = self.model.predict(obs, deterministic=deterministic, **kwargs)
+        single = obs.shape == self.policy.observation_space.shape
+        masked = isinstance(self.policy, MaskableActorCriticPolicy)
+        if masked or action_mask is None:
+            kwargs = {"action_masks": action_mask} if masked else {}
+            action, _ = self.policy.predict(obs, deterministic=deterministic, **kwargs)
         else:
-            obs_t, _ = self.model.policy.obs_to_tensor(obs)  # (N, ...) on the model's device
+            obs_t, _ = self.policy.obs_to_tensor(obs)  # (N, ...) on the policy's device
             with torch.no_grad():
-                if isinstance(self.model, DQN):
-                    scores = self.model.q_net(obs_t)  # (N, A) Q-values
+                if isinstance(self.policy, DQNPolicy):
+                    scores = self.policy.q_net(obs_t)  # (N, A) Q-values
                 else:
-                    scores = self.model.policy.get_distribution(obs_t).distribution.logits  # (N, A)
+                    scores = self.policy.get_distribution(obs_t).distribution.logits  # (N, A)
             action = masked_choice(scores.cpu().numpy(), action_mask, deterministic, self._rng)
-        if isinstance(self.model.action_space, gym.spaces.Discrete):
+        if isinstance(self.policy.action_space, gym.spaces.Discrete):
             action = np.asarray(action).reshape(-1)
             return int(action[0]) if single else action
         action = np.asarray(action, dtype=np.float32)  # continuous: (A,) for one obs, (N, A) for a batch
-        return action.reshape(self.model.action_space.shape) if single else action
+        return action.reshape(self.policy.action_space.shape) if single else action
 
 
 def load(path: Path, algo: str, device: str = "cpu") -> SB3Policy:
+    """The policy of an SB3 zip (a run's checkpoint or model, unpickled by SB3: your own runs
+    only) or of an exported ``.npz`` (:func:`export`: a zoo agent, arrays only)."""
     if not os.path.isfile(path):
         raise CheckpointError(f"checkpoint {path} does not exist: pass a run that has finished or checkpointed")
+    if Path(path).suffix == f".{ZOO_EXT}":
+        return _load_exported(Path(path), algo, device)
     stats = normalizer_path(Path(path))
-    return SB3Policy(
-        _load_model(path, algo, device=device), normalizer=load_normalizer(stats) if stats.exists() else None
-    )
+    model = _load_model(path, algo, device=device)
+    return SB3Policy(model.policy, normalizer=load_normalizer(stats) if stats.exists() else None, model=model)
+
+
+# --- exported policies: arrays only, for the zoo ---------------------------------------
+
+ZOO_EXT = "npz"
+EXPORT_FORMAT = "marionnette.sb3/1"
+_WEIGHT, _STAT = "policy:", "normalize:"  # prefixes of the two kinds of array in an exported file
+
+
+def export(path: Path, dest: Path, config: dict[str, Any], dtype: str = "float32") -> None:
+    """Write the policy of the SB3 file ``path`` (our own run's, trusted) to ``dest`` as arrays:
+    the policy network's state dict (in ``dtype``), VecNormalize's statistics when it trained
+    with them, and what builds the network again (algorithm, policy class and kwargs, env id and
+    kwargs, as JSON). :func:`load` reads it with ``allow_pickle=False``."""
+    algo = str(config["algo"])
+    model = _load_model(path, algo, device="cpu")
+    hp = config["hyperparams"]
+    spec = {"format": EXPORT_FORMAT, "algo": algo, "env_id": config["env_id"], "policy": hp.get("policy", "MlpPolicy"),
+            "policy_kwargs": hp.get("policy_kwargs") or {}, "env_kwargs": hp.get("env_kwargs") or {},
+            "use_sde": bool(hp.get("use_sde", False))}  # fmt: skip
+    arrays = {"spec": np.array(json.dumps(spec))}
+    for key, value in model.policy.state_dict().items():
+        value = value.detach().cpu().numpy()
+        arrays[_WEIGHT + key] = value.astype(dtype) if value.dtype.kind == "f" else value
+    stats = normalizer_path(Path(path))
+    if stats.exists():
+        arrays |= {_STAT + k: v for k, v in load_normalizer(stats).items()}
+    with atomic_open(dest) as f:
+        np.savez_compressed(f, **arrays)
+
+
+def _load_exported(path: Path, algo: str, device: str) -> SB3Policy:
+    what = f"{path} is not a readable exported {algo} policy"
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            arrays = {k: z[k] for k in z.files}
+        spec = json.loads(str(arrays.pop("spec")))
+    except (zipfile.BadZipFile, EOFError, ValueError, zlib.error, OSError, KeyError, AttributeError) as e:
+        # cut short; not an npz; pickled data (refused, never run); no spec
+        raise CheckpointError(f"{what} (cut short, corrupt or not ours: {type(e).__name__}: {e})") from e
+    if not isinstance(spec, dict) or spec.get("format") != EXPORT_FORMAT or spec.get("algo") != algo:
+        raise CheckpointError(f"{what} (no {EXPORT_FORMAT} {algo} spec in it): pass the file `zoo ship` wrote")
+    Algo = ALGOS[algo]
+    env = make(spec["env_id"], **spec["env_kwargs"])  # its spaces build the network
+    try:
+        kwargs = dict(spec["policy_kwargs"]) | ({"use_sde": True} if spec["use_sde"] else {})
+        policy = Algo.policy_aliases[spec["policy"]](env.observation_space, env.action_space, lambda _: 0.0, **kwargs)
+    finally:
+        env.close()
+    weights = {k[len(_WEIGHT):]: torch.from_numpy(v.astype(np.float32) if v.dtype.kind == "f" else v)
+               for k, v in arrays.items() if k.startswith(_WEIGHT)}  # fmt: skip
+    expected = {k: tuple(v.shape) for k, v in policy.state_dict().items()}
+    found = {k: tuple(v.shape) for k, v in weights.items()}
+    if found != expected:
+        wrong = sorted(set(expected) ^ set(found)) or [k for k in expected if expected[k] != found[k]]
+        key = wrong[0]
+        raise CheckpointError(
+            f"{path}: its weights do not fit the {spec['policy']} that {spec['env_id']} and its policy_kwargs build "
+            f"({key}: {found.get(key, 'missing')} in the file, {expected.get(key, 'none')} in the network); "
+            "export it again from the run that made it"
+        )
+    policy.load_state_dict(weights)
+    stats = {k[len(_STAT):]: v for k, v in arrays.items() if k.startswith(_STAT)}
+    return SB3Policy(policy.to(device), normalizer=stats or None)

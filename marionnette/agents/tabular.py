@@ -245,5 +245,14 @@ def _read_table(path: Path, algo: str) -> np.ndarray:
     return table
 
 
+ZOO_EXT = "npz"  # the model file is arrays already
+
+
+def export(path: Path, dest: Path, config: dict[str, Any], dtype: str = "float32") -> None:
+    """The table of ``path`` as a zoo file (checked to read; values kept in float64, a table is small)."""
+    algo = str(config["algo"])
+    _write_table(dest, algo, _read_table(path, algo), int(config["hyperparams"]["n_timesteps"]))
+
+
 def load(path: Path, algo: str, device: str = "cpu") -> TabularPolicy:
     return TabularPolicy(algo, _read_table(path, algo))

@@ -53,7 +53,7 @@ from marionnette.cli import (  # noqa: E402
     transfer,
 )  # fmt: skip
 
-learn.register(app)  # envs, train, eval, watch, play
+learn.register(app)  # envs, zoo, train, eval, watch, play
 sweep.register(app)  # sweep
 puppet.register(app)  # puppet
 imitate.register(app)  # imitate

@@ -65,6 +65,7 @@ def demo(
     video = run.video_path("walk")
     film(recording, video, description="filming the walk")
     console.print(f"after {walk_steps:,} steps, the tracking camera: [bold]{video}[/]", soft_wrap=True)
+    _shipped_gait(runs_dir)
     console.rule("[bold]the puppet · MediaPipe captures the character from its own front camera, the avatar follows")
     from marionnette.cli.puppet import puppet
 
@@ -182,6 +183,24 @@ def _transfer(runs_dir: Path, steps: int = 100) -> None:
                   f"person (the nearest training pose's frame: {scores.nearest_person_psnr:.1f} dB; the ablation's "
                   f"4,000-step runs are in docs/BENCHMARKS.md); the wave as the target, {done.frames} frames at "
                   f"{done.rate:.0f} frames/s: [bold]{video}[/]", soft_wrap=True, highlight=False)  # fmt: skip
+
+
+def _shipped_gait(runs_dir: Path, seconds: float = 8.0) -> None:
+    """The gait the short training above cannot reach: the zoo's 7M-step imitation of `walk`."""
+    from marionnette import agents
+    from marionnette.agents import zoo
+    from marionnette.agents.evaluate import record
+
+    console.rule("[bold]the zoo · the same character after 7M steps of imitating a walking clip (zoo:walk)")
+    shipped = zoo.entry("walk")
+    kwargs = {**shipped.config["hyperparams"]["env_kwargs"], "camera": "track",
+              "max_mpjpe": float("inf"), "max_root_distance": float("inf")}  # only a fall ends it  # fmt: skip
+    recording = record(agents.load("zoo:walk"), shipped.env_id, episodes=1, seed=0, env_kwargs=[kwargs],
+                       seconds=seconds)  # fmt: skip
+    video = runs_dir / "zoo" / "walk.mp4"
+    film(recording, video, description="filming zoo:walk")
+    console.print(f"{seconds:.0f} s of the shipped gait ({shipped.value:.1f} m in 20 s on its card; "
+                  f"`marionnette zoo` lists the others): [bold]{video}[/]", soft_wrap=True)  # fmt: skip
 
 
 def _detect(runs_dir: Path) -> None:

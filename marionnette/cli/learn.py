@@ -91,7 +91,7 @@ def train(
 
 @one_line_errors
 def eval_(
-    run: Annotated[Path, typer.Argument(help="a run directory")],
+    run: Annotated[Path, typer.Argument(help="a run directory, or zoo:NAME")],
     episodes: Annotated[int, typer.Option(help="games per row of the table")] = 100,
     seed: Annotated[int, typer.Option(help="first episode seed")] = 0,
     device: Annotated[str, typer.Option(help="auto, cpu or cuda")] = "cpu",
@@ -138,7 +138,7 @@ def tictactoe_table(policy, episodes: int, seed: int, title: str) -> Table:
 
 @one_line_errors
 def watch(
-    run: Annotated[Path, typer.Argument(help="a run directory")],
+    run: Annotated[Path, typer.Argument(help="a run directory, or zoo:NAME")],
     episodes: Annotated[int, typer.Option(help="episodes to play")] = 2,
     seed: Annotated[int, typer.Option(help="first episode seed")] = 0,
     seconds: Annotated[Optional[float], typer.Option(help="stop after this many seconds of play")] = None,
@@ -165,7 +165,10 @@ def watch(
     if window:
         show_window(recording.frames, recording.fps, title=f"marionnette · {env_id}")
         return
-    path = out or Run(run).video_path(f"watch-{time.strftime('%Y%m%d-%H%M%S')}")
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    if out is None and str(run).startswith("zoo:"):  # the zoo is inside the package: films go here
+        out = Path("videos") / f"{str(run).removeprefix('zoo:')}-{stamp}.mp4"
+    path = out or Run(run).video_path(f"watch-{stamp}")
     n = film(recording, path, description=f"filming {env_id}")
     console.print(f"wrote {n} frames ({n / recording.fps:.1f}s) to [bold]{path}[/]", soft_wrap=True)
 
@@ -210,7 +213,7 @@ def show_window(frames, fps: float, title: str) -> None:
 @one_line_errors
 def play(
     env: Annotated[str, typer.Argument(help="Gymnasium id")] = TICTACTOE,
-    against: Annotated[str, typer.Option(help="random, minimax, or a run directory")] = "minimax",
+    against: Annotated[str, typer.Option(help="random, minimax, a run directory or zoo:NAME")] = "minimax",
     as_: Annotated[str, typer.Option("--as", help="the side you play: X or O")] = "X",
     seed: Annotated[Optional[int], typer.Option(help="seed the opponent (default: a new game each time)")] = None,
 ) -> None:
@@ -277,8 +280,31 @@ def play_with_keyboard(env_id: str, seed: int | None = None, zoom: float = 2.0, 
     gym_play(game, fps=15, zoom=zoom, seed=seed, callback=callback, noop=0)  # 15 steps/s = 60 Hz, 4 frames a step
 
 
+@one_line_errors
+def zoo(
+    check: Annotated[bool, typer.Option("--check", help="play each agent again and compare with its card")] = False,
+) -> None:
+    """List the trained agents shipped with marionnette (use zoo:NAME wherever a run directory goes)."""
+    from marionnette.agents import zoo as shipped
+
+    table = Table("zoo:NAME", "what", "algo", "score", "size", title="marionnette zoo")
+    total = 0
+    for e in shipped.entries():
+        score = "perfect" if e.metric == "certified" else f"{e.value:.4g} {e.metric}"
+        if check:
+            again = shipped.measure(e)
+            score += f" (now {again:.4g})"
+        total += e.size
+        table.add_row(f"zoo:{e.name}", e.summary or e.env_id, e.algo, score, f"{e.size / 1e6:.2f} MB")
+    table.caption = f"{total / 1e6:.2f} MB in all; each card.yaml says how its score is measured"
+    console.print(table)
+    for e in shipped.entries():
+        console.print(f"zoo:{e.name}: {escape(e.recipe)}", soft_wrap=True, highlight=False)
+
+
 def register(app: typer.Typer) -> None:
     app.command()(envs)
+    app.command()(zoo)
     app.command()(train)
     app.command("eval")(eval_)
     app.command()(watch)
