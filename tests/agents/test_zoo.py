@@ -121,3 +121,12 @@ def test_the_command_lists_the_zoo_and_eval_takes_a_name():
     assert scored.exit_code == 0 and "certified perfect" in scored.output, scored.output
     unknown = CliRunner().invoke(app, ["eval", "zoo:pongg"])
     assert unknown.exit_code == 2 and "did you mean zoo:pong" in unknown.output
+
+
+def test_play_against_the_zoo_opponent():
+    """The opponent answers from the zoo's table: X opens in cell 1, the zoo plays O's reply."""
+    played = CliRunner().invoke(app, ["play", "--against", "zoo:td", "--as", "X"], input="1\nq\n")
+    assert played.exit_code == 0, played.output
+    assert "your opponent is zoo:td" in played.output
+    board = played.output.split("your move: 1")[1]
+    assert board.count("O") == 1 and "X" in board  # the zoo's O answered X's opening
