@@ -4,7 +4,7 @@
 
 NAME is one of the recipes below (td, pong, breakout, walk, wave); RUN the run directory its
 recipe trained. Each is exported through its family (no pickle), then played as its card's
-metric says (:func:`marionnette.agents.zoo.measure`), and the card records what it measured.
+metric says (:func:`marionnette.pipelines.zoo.measure`), and the card records what it measured.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import time
 import torch
 
 from marionnette.agents import zoo
+from marionnette.pipelines import zoo as zoo_jobs
 
 # name -> (metric, dtype, the command that trained it, one line for the list)
 RECIPES = {
@@ -45,10 +46,10 @@ def main() -> None:
     for pair in args.runs:
         name, run = pair.split("=", 1)
         metric, dtype, recipe, summary = RECIPES[name]
-        zoo.ship(run, name, metric=metric, value=float("nan"), recipe=recipe, summary=summary, dtype=dtype)
+        zoo_jobs.ship(run, name, metric=metric, value=float("nan"), recipe=recipe, summary=summary, dtype=dtype)
         began = time.perf_counter()
-        value = zoo.measure(zoo.entry(name))
-        path = zoo.ship(run, name, metric=metric, value=value, recipe=recipe, summary=summary, dtype=dtype)
+        value = zoo_jobs.measure(zoo.entry(name))
+        path = zoo_jobs.ship(run, name, metric=metric, value=value, recipe=recipe, summary=summary, dtype=dtype)
         size = zoo.entry(name).size
         print(f"zoo:{name}: {metric} {value:.4g} (measured in {time.perf_counter() - began:.1f} s), "
               f"{size / 1e6:.2f} MB → {path}")  # fmt: skip
