@@ -52,7 +52,8 @@ def measure(e: Entry) -> float:
         return float(cert.optimal == cert.checked)
     if e.metric in ("score_difference", "points"):
         n, seed = (16, 100) if e.metric == "score_difference" else (32, 10_000)
-        return float(greedy_games(policy, e.env_id, {**env_kwargs, "terminal_on_life_loss": False}, n, seed).mean())
+        whole = {"terminal_on_life_loss": False} if e.metric == "points" else {}  # Breakout: 5 balls a game
+        return float(greedy_games(policy, e.env_id, {**env_kwargs, **whole}, n, seed).mean())
     if e.metric == "metres":
         return walk_metres(policy, e.env_id, env_kwargs)
     if e.metric == "mpjpe_cm":
@@ -73,8 +74,7 @@ def greedy_games(policy, env_id: str, env_kwargs: dict, n: int, seed: int):
     import gymnasium as gym
     import torch
 
-    kwargs = {k: v for k, v in env_kwargs.items() if k != "terminal_on_life_loss" or "Breakout" in env_id}
-    envs = gym.make_vec(env_id, num_envs=n, vectorization_mode="vector_entry_point", **kwargs)
+    envs = gym.make_vec(env_id, num_envs=n, vectorization_mode="vector_entry_point", **env_kwargs)
     obs, _ = envs.reset(seed=seed)
     total, finished = torch.zeros(n), torch.zeros(n, dtype=torch.bool)
     while not finished.all():
