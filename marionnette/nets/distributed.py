@@ -22,6 +22,7 @@ torch.distributed, and training is what it always was.
 
 from __future__ import annotations
 
+import gc
 import os
 import subprocess
 import sys
@@ -118,6 +119,9 @@ def barrier(here: World) -> None:
 def finish(here: World) -> None:
     """Leave the process group (at the end of a training)."""
     if here.size > 1 and dist.is_initialized():
+        # DDP's reducer holds the group; left to the interpreter's teardown, gloo's worker
+        # threads die unjoined now and then ("terminate called without an active exception")
+        gc.collect()
         dist.barrier()
         dist.destroy_process_group()
 
