@@ -113,6 +113,7 @@ class AsterixVectorEnv(ArcadeVectorEnv):
 
     ACTIONS = ("NOOP", "UP", "RIGHT", "LEFT", "DOWN", "UPRIGHT", "UPLEFT", "DOWNRIGHT", "DOWNLEFT")
     REWARDS = (0.0, _ITEM_REWARD)
+    SPRITES, SPRITE_SIZE = 19, (_PLAYER_W, _PLAYER_H)  # the player, 8 cauldrons, 8 lyres, 2 lives
     STATE_LOW = (0.0, 0.0, 0.0, 0.0) + (-_ITEM_W / 160.0,) * _LANES + (-1.0,) * (2 * _LANES)
     STATE_HIGH = (1.0, 1.0, 1.0, 1.0) + (1.0,) * _LANES + (1.0,) * (2 * _LANES)
     UNIFORMS = _LANES  # one per lane: whether an object enters, from which side, which kind

@@ -144,6 +144,7 @@ class BreakoutVectorEnv(ArcadeVectorEnv):
     STATE_HIGH = (1.0, 1.1, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0) + (1.0,) * (_ROWS * _COLS)
     UNIFORMS = 2  # serve: x, slope
     TILE_GEOMETRY = (_BRICK_TOP, _LEFT, _BRICK_H, _BRICK_W)
+    SPRITES, SPRITE_SIZE = 2, (_PADDLE_W, _PADDLE_H)  # the paddle and the ball
 
     # The 2600's NTSC colours as ALE shows them: a black field, grey walls, a red paddle
     # and ball, and the bricks' rows red, orange, amber, yellow, green, blue from the top.

@@ -33,6 +33,7 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
 from marionnette.envs.arcade import draw
+from marionnette.envs.arcade.pixels import FrameWindow, Painter
 from marionnette.envs.arcade.rng import CounterRNG
 from marionnette.errors import MarionnetteError
 
@@ -76,6 +77,8 @@ class ArcadeVectorEnv(VectorEnv):
         validate_actions: bool = True,
         autoreset: bool = True,
         terminal_on_life_loss: bool = False,
+        copy: bool = True,
+        compile: bool = False,
     ):
         if obs_type not in ("state", "pixels"):
             raise MarionnetteError(f"obs_type={obs_type!r}: use 'state' or 'pixels'")
@@ -94,6 +97,13 @@ class ArcadeVectorEnv(VectorEnv):
         # As Gymnasium's AtariPreprocessing(terminal_on_life_loss=True): a lost life ends the
         # episode (and the autoreset starts a new game), a training aid for games with lives.
         self.terminal_on_life_loss = terminal_on_life_loss
+        # As Gymnasium's vector envs: False returns pixel observations as views of the env's
+        # own frames (valid until the next step), for callers that copy them anyway.
+        self.copy = copy
+        # torch.compile fuses a step's hundred small tensor operations into a few loops
+        # (the first step compiles: ~20 s, then cached on disk). Off by default: the eager
+        # step is what every test and device runs without a compiler.
+        self._transition = torch.compile(self._transition_eager, dynamic=False) if compile else self._transition_eager
 
         self.single_action_space = spaces.Discrete(len(self.ACTIONS))
         self.action_space = spaces.MultiDiscrete(np.full(num_envs, len(self.ACTIONS)))
@@ -115,9 +125,14 @@ class ArcadeVectorEnv(VectorEnv):
         self._needs_reset = torch.zeros(n, dtype=torch.bool, device=dev)
         self.held_action = self._prev_action  # the action the first frames of a step still play
         self.new_fraction = torch.ones(n, device=dev)  # share of the step played by the new action
-        self._frames = torch.zeros((n, STACK, FRAME, FRAME), dtype=torch.uint8, device=dev)
-        self._sync_free = dev.type != "cpu"  # restack frames without asking the device which envs restarted
+        # On the CPU a frame is the scenery plus patches round the sprites (pixels.Painter);
+        # on an accelerator whole frames are cheap and the painter's indexing would make
+        # the host wait for the device every step.
+        self._sync_free = dev.type != "cpu"
         self._grey = self._palette(grey=True)
+        if obs_type == "pixels":
+            self._window = FrameWindow(n, dev)
+            self._painter = Painter(self)
 
     # -- what a game writes -----------------------------------------------------------
 
@@ -154,6 +169,10 @@ class ArcadeVectorEnv(VectorEnv):
         return palette
 
     TILE_GEOMETRY: ClassVar[tuple[float, float, float, float] | None] = None  # top, left, tile_h, tile_w
+    # The last SPRITES rectangles of _scene move; those before them are scenery, the same
+    # in every env and step. SPRITE_SIZE: the largest (w, h) of any sprite, in units.
+    SPRITES: ClassVar[int] = 0
+    SPRITE_SIZE: ClassVar[tuple[float, float]] = (0.0, 0.0)
 
     def _sticky(self, table: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
         """What the step's frames add up to, ``(N,)``, given what each action does in a
@@ -181,6 +200,13 @@ class ArcadeVectorEnv(VectorEnv):
 
     def step(self, actions):
         action = self._check_actions(actions)  # (N,) int64
+        features, reward, terminated, truncated, restart = self._transition(action)
+        obs = features if self.obs_type == "state" else self._observe(restart)
+        return obs, reward, terminated, truncated, {}
+
+    def _transition_eager(self, action: torch.Tensor):
+        """Everything a step does to the tensors after the action check: with
+        ``compile=True``, one graph that ``torch.compile`` fuses."""
         u = self._rng.uniform(self.UNIFORMS + 1)  # (N, k + 1): the last one decides stickiness
         # Sticky actions as ALE does them, per frame: each of the step's 4 frames keeps the
         # previous action with probability p until the new one takes over. So the first
@@ -210,7 +236,8 @@ class ArcadeVectorEnv(VectorEnv):
         truncated = truncated & ~restart
         if self.autoreset:
             self._needs_reset = terminated | truncated
-        return self._observe(restart), reward, terminated, truncated, {}
+        features = self._features(self._state) if self.obs_type == "state" else None
+        return features, reward, terminated, truncated, restart
 
     def render(self) -> np.ndarray | None:
         """RGB frame of env 0, or a grid of the first 16 envs when there are several."""
@@ -248,27 +275,33 @@ class ArcadeVectorEnv(VectorEnv):
         self._needs_reset = self._needs_reset & ~where
 
     def _observe(self, restarted: torch.Tensor | None = None) -> torch.Tensor:
+        """The observation after a reset (``restarted`` None: every env) or a step."""
         if self.obs_type == "state":
             return self._features(self._state)
-        frame = self._draw(self._state, self._grey, FRAME, FRAME)  # (N, 1, 84, 84)
-        if restarted is None:  # reset(): every env starts with its first frame 4 times
-            self._frames = frame.expand(-1, STACK, -1, -1).contiguous()
-            return self._frames
-        stacked = torch.cat([self._frames[:, 1:], frame], dim=1)  # (N, 4, 84, 84), a new tensor
-        # Envs that just restarted forget the previous episode's frames. On the CPU, indexing
-        # only those few costs a sync (free there) but not a pass over every env's stack, as a
-        # where would; on an accelerator the pass is cheap and the sync would make the host
-        # wait for the device every step.
+        slot = self._window.next_slot()  # (N, 84, 84)
         if self._sync_free:
-            stacked = torch.where(restarted[:, None, None, None], frame, stacked)
+            slot.copy_(self._draw(self._state, self._grey, FRAME, FRAME)[:, 0])
         else:
-            again = restarted.nonzero().squeeze(1)
-            stacked[again] = frame[again].expand(-1, STACK, -1, -1)
-        self._frames = stacked
-        return stacked
+            self._painter.paint(self._state, slot)
+        # Envs that (re)started forget the previous episode's frames. On the CPU, indexing
+        # only those few costs a sync (free there) but not a pass over every env's stack, as
+        # a where would; on an accelerator the pass is cheap and the sync is not.
+        if restarted is None:
+            self._window.restart()
+        elif self._sync_free:
+            self._window.restart(restarted)
+        else:
+            self._window.restart(restarted.nonzero().squeeze(1))
+        stack = self._window.stack()  # (N, 4, 84, 84), a view
+        return stack.clone() if self.copy else stack
 
     def _draw(self, state: State, palette: dict[str, torch.Tensor], height: int, width: int) -> torch.Tensor:
         rects, tiles = self._scene(state)
+        return self._paint(rects, tiles, palette, height, width)
+
+    def _paint(self, rects: torch.Tensor, tiles: torch.Tensor | None, palette: dict[str, torch.Tensor],
+               height: int, width: int) -> torch.Tensor:  # fmt: skip
+        """The whole picture of ``_scene``'s ``rects`` and ``tiles``: ``(N, C, height, width)`` uint8."""
         image = draw.draw_rects(rects, palette["rects"], palette["background"], height, width)
         if tiles is not None:
             top, left, tile_h, tile_w = self.TILE_GEOMETRY

@@ -19,10 +19,17 @@ FIELD_W, FIELD_H = 160.0, 210.0  # Atari 2600 playfield, in its own pixels
 def coverage(lo: torch.Tensor, hi: torch.Tensor, n: int, extent: float) -> torch.Tensor:
     """Fraction of each of ``n`` pixels along an axis of length ``extent`` covered by
     ``[lo, hi)``: ``lo, hi`` of shape ``(N, R)`` → ``(N, R, n)``."""
-    size = extent / n
-    edges = torch.arange(n, device=lo.device, dtype=torch.float32) * size  # (n,)
-    start = torch.maximum(lo[..., None], edges)
-    end = torch.minimum(hi[..., None], edges + size)
+    index = torch.arange(n, device=lo.device)
+    return coverage_at(lo[..., None], hi[..., None], index, extent / n)
+
+
+def coverage_at(lo: torch.Tensor, hi: torch.Tensor, index: torch.Tensor, size: float) -> torch.Tensor:
+    """Fraction of pixels ``index`` (of ``size`` units each) covered by ``[lo, hi)``, all
+    broadcast together: the same float32 operations :func:`coverage` takes, so any pixel's
+    coverage is the same bits whichever pixels are asked for."""
+    edges = index.to(torch.float32) * size
+    start = torch.maximum(lo, edges)
+    end = torch.minimum(hi, edges + size)
     return (end - start).clamp(min=0.0) / size
 
 

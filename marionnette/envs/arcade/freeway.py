@@ -108,6 +108,7 @@ class FreewayVectorEnv(ArcadeVectorEnv):
 
     ACTIONS = ("NOOP", "UP", "DOWN")
     REWARDS = (0.0, 1.0)
+    SPRITES, SPRITE_SIZE = 11, (_CAR_W, _CAR_H)  # the chicken and the ten cars
     STATE_LOW = (0.0, 0.0, 0.0) + (-_CAR_W / 160.0,) * _LANES
     STATE_HIGH = (1.0, 1.0, 1.0) + (1.0,) * _LANES
     UNIFORMS = 1  # the cars' starting x, all hashed from it (stepping uses none)

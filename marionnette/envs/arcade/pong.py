@@ -83,6 +83,7 @@ class PongVectorEnv(ArcadeVectorEnv):
 
     ACTIONS = ("NOOP", "FIRE", "RIGHT", "LEFT", "RIGHTFIRE", "LEFTFIRE")
     REWARDS = (-1.0, 0.0, 1.0)
+    SPRITES, SPRITE_SIZE = 3, (_PADDLE_W, _PADDLE_H)  # the two paddles and the ball
     STATE_LOW = (-1.0, -1.0, -2.0, -2.0, -1.0, -1.0)
     STATE_HIGH = (2.0, 2.0, 2.0, 2.0, 2.0, 2.0)
     UNIFORMS = 3  # serve: side, height, angle

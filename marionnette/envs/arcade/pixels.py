@@ -1,0 +1,264 @@
+"""Pixel observations at memory speed: a step writes one 84×84 frame per env, not a stack.
+
+:meth:`ArcadeVectorEnv._paint` draws a whole picture (a float32 matrix product over every
+rectangle, then rounded), and stacking frames by concatenation rewrote the four frames of
+every env each step: ~30 bytes of traffic per observation pixel. Two pieces here cut it to
+about the one frame a step must write:
+
+- :class:`FrameWindow` keeps each env's frames in a window of ``slots`` frames; the
+  observation is a view of its last four (no copy), and only when the window is full are
+  the last three moved to its front (3 frames every ``slots - 3`` steps).
+- :class:`Painter` draws a frame as the scenery, drawn once, plus a small patch around
+  each sprite (the rectangles that move). The scenery (the rectangles before a game's
+  ``SPRITES``, and Breakout's bricks) is drawn with sprites of no width by ``_paint``
+  itself: where no sprite reaches, its pixels are ``_paint``'s own, since the sprites'
+  terms are exact zeros there. It is one image for the batch, or one per env for a game
+  with tiles, redrawn only for the envs whose tiles changed.
+
+The patches are where care is needed: ``_paint``'s float32 matrix product sums its terms
+in an order that depends on the shapes, so a patch cannot be drawn bit for bit the same by
+a smaller product. A patch pixel that a sprite touches is summed here from the same
+float32 coverages and tints in another order: the two sums differ by far less than
+ a bound on float32's rounding error, so both round alike unless the pixel lies that close to a
+rounding tie (x.5); such a pixel is not trusted, and its env's whole frame is drawn by ``_paint``
+instead (a few percent of frames). Pixels no sprite touches keep the scenery's bits. The
+frames are thus bit for bit ``_paint``'s (tests/envs/arcade/test_pixels.py checks it over
+every game, restarts and bricks included).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import ClassVar, Protocol
+
+import torch
+
+from marionnette.envs.arcade import draw
+
+State = dict[str, torch.Tensor]
+
+
+class Game(Protocol):
+    """What :class:`Painter` reads of a game (an ``ArcadeVectorEnv``; declared here, not
+    imported, so that core can import this module)."""
+
+    SPRITES: ClassVar[int]
+    SPRITE_SIZE: ClassVar[tuple[float, float]]
+    TILE_GEOMETRY: ClassVar[tuple[float, float, float, float] | None]
+    num_envs: int
+    device: torch.device
+    _state: State
+    _grey: dict[str, torch.Tensor]
+
+    def _scene(self, state: State) -> tuple[torch.Tensor, torch.Tensor | None]: ...
+
+    def _paint(self, rects: torch.Tensor, tiles: torch.Tensor | None, palette: dict[str, torch.Tensor],
+               height: int, width: int) -> torch.Tensor: ...  # fmt: skip
+
+FRAME = 84
+STACK = 4
+ROW = draw.FIELD_H / FRAME  # playfield units per pixel row (2.5)
+COL = draw.FIELD_W / FRAME  # per pixel column (1.905)
+# A float32 sum of k terms of total magnitude S errs by at most (k - 1)·u·S in any order,
+# and each term's own rounding by u·|term| (u = 2**-24); two more roundings follow (the
+# tiles added, 0.5 added). So two sums of a pixel in different orders differ by less than
+# 2·(k + 2)·u·S, and a pixel nearer than that to a tie (x.5) rounds by float32's luck.
+UNIT_ROUNDOFF = 2.0**-24
+EDGE = 0.01  # units: far less than a pixel, far more than float32's error on a playfield coordinate
+
+
+class FrameWindow:
+    """The last :data:`STACK` frames of ``n`` envs as a view into ``(n, slots, 84, 84)`` uint8.
+
+    ``next_slot()`` hands out the frame to write this step; ``stack()`` is then the
+    observation, oldest frame first. A stack stays valid until ``slots - 3`` more steps
+    (when the window wraps round): callers that keep observations copy them.
+    """
+
+    def __init__(self, n: int, device: torch.device, slots: int = 8):
+        if slots < STACK + 1:
+            raise ValueError(f"slots={slots}: the window needs at least {STACK + 1}")
+        self.frames = torch.zeros((n, slots, FRAME, FRAME), dtype=torch.uint8, device=device)
+        self.newest = STACK - 1  # slot of the newest frame
+
+    def next_slot(self) -> torch.Tensor:
+        """``(n, 84, 84)``: the slot this step's frame goes into."""
+        slots = self.frames.shape[1]
+        if self.newest == slots - 1:  # full: the three frames the next stack keeps go to the front
+            self.frames[:, : STACK - 1] = self.frames[:, slots - STACK + 1 :]
+            self.newest = STACK - 2
+        self.newest += 1
+        return self.frames[:, self.newest]
+
+    def stack(self) -> torch.Tensor:
+        """``(n, 4, 84, 84)``, a view: the last four frames, oldest first."""
+        return self.frames[:, self.newest - STACK + 1 : self.newest + 1]
+
+    def restart(self, envs: torch.Tensor | None = None) -> None:
+        """Envs that (re)started see their first frame four times. ``envs``: indices
+        ``(k,)``, or a bool mask ``(n,)`` (a where over every stack: no host sync), or None
+        for all."""
+        older = self.frames[:, self.newest - STACK + 1 : self.newest]  # (n, 3, 84, 84)
+        newest = self.frames[:, self.newest, None]
+        if envs is None:
+            older.copy_(newest.expand_as(older))
+        elif envs.dtype == torch.bool:
+            older.copy_(torch.where(envs[:, None, None, None], newest, older))
+        elif envs.numel():
+            older[envs] = newest[envs].expand(-1, STACK - 1, -1, -1)
+
+
+class Painter:
+    """Draws ``env``'s observation frames (grey, 84×84) as scenery plus sprite patches; see
+    the module docstring. ``env`` declares ``SPRITES`` (how many of ``_scene``'s last
+    rectangles move) and ``SPRITE_SIZE`` (the largest ``(w, h)`` of any, in playfield
+    units); the rectangles before them are the same in every env and every step."""
+
+    def __init__(self, env: Game):
+        self.env = env
+        self.palette = env._grey
+        self.sprites = env.SPRITES
+        w, h = env.SPRITE_SIZE
+        # A rect of height h touches at most floor(h / ROW) + 2 rows; a patch starts from
+        # EDGE units above the rect (a row early at worst, never late) and has one row more.
+        self.patch = (math.floor(h / ROW) + 3, math.floor(w / COL) + 3)  # (rows, cols)
+        self.fallbacks = 0  # frames drawn whole because of a near-tie (a diagnostic)
+        self.frames = 0
+        rects, tiles = env._scene(env._state)
+        n_static = rects.shape[1] - self.sprites
+        bg = self.palette["background"][0]
+        tint = (self.palette["rects"] - self.palette["background"])[:, 0]  # (R,) float32, as _paint makes it
+        self.tint = tint
+        # The scenery unrounded, for the patches: bg + the static rects' float32 terms.
+        scenery = rects[:1, :n_static]
+        rows = draw.coverage(scenery[..., 1], scenery[..., 3], FRAME, draw.FIELD_H)[0]  # (S, 84)
+        cols = draw.coverage(scenery[..., 0], scenery[..., 2], FRAME, draw.FIELD_W)[0]
+        terms = (rows * tint[:n_static, None])[:, :, None] * cols[:, None, :]  # (S, 84, 84)
+        self.scenery = (bg + terms.sum(0)).view(-1)  # (84 * 84,) float32
+        # For the rounding-error bound (see _patches): the terms' magnitude and count.
+        self.scenery_abs = (bg.abs() + terms.abs().sum(0)).view(-1)
+        self.scenery_count = (1 + (terms != 0).sum(0).float()).view(-1)
+        self.tiles = tiles is not None
+        if self.tiles:
+            top, left, tile_h, tile_w = env.TILE_GEOMETRY
+            n_rows, n_cols = tiles.shape[1:]
+            self.tile_rows = top + tile_h * torch.arange(n_rows, dtype=torch.float32, device=env.device)
+            self.tile_cols = left + tile_w * torch.arange(n_cols, dtype=torch.float32, device=env.device)
+            self.tile_size = (tile_h, tile_w)
+            self.tile_tint = (self.palette["tiles"] - self.palette["background"])[:, 0]  # (rows,)
+            self.base = torch.empty((env.num_envs, FRAME, FRAME), dtype=torch.uint8, device=env.device)
+            self.base_tiles = tiles.clone()
+            self._redraw_base(rects, tiles, None)
+        else:  # one scenery for the whole batch
+            self.base = self._without_sprites(rects[:1], None)[0]
+
+    def _without_sprites(self, rects: torch.Tensor, tiles: torch.Tensor | None) -> torch.Tensor:
+        """``_paint`` of the scenery alone: the sprites drawn with no width."""
+        rects = rects.clone()
+        rects[:, -self.sprites :, 2] = rects[:, -self.sprites :, 0]
+        return self.env._paint(rects, tiles, self.palette, FRAME, FRAME)[:, 0]
+
+    def _redraw_base(self, rects: torch.Tensor, tiles: torch.Tensor, envs: torch.Tensor | None) -> None:
+        if envs is None:
+            self.base.copy_(self._without_sprites(rects, tiles))
+            self.base_tiles.copy_(tiles)
+        else:
+            self.base[envs] = self._without_sprites(rects[envs], tiles[envs])
+            self.base_tiles[envs] = tiles[envs]
+
+    def paint(self, state: State, out: torch.Tensor) -> None:
+        """Draw every env's frame of ``state`` into ``out`` ``(N, 84, 84)`` uint8."""
+        rects, tiles = self.env._scene(state)
+        n, m = rects.shape[0], self.sprites
+        if self.tiles:  # bricks broken since the base was drawn: those envs' scenery again
+            changed = (tiles != self.base_tiles).flatten(1).any(1).nonzero().squeeze(1)
+            if changed.numel():
+                self._redraw_base(rects, tiles, changed)
+            out.copy_(self.base)
+        else:
+            out.copy_(self.base.expand(n, -1, -1))
+        value, touched, margin, pixels = self._patches(rects, tiles)  # (N*M, ph, pw) each
+        rounded = value.round()  # = _paint's floor(x + 0.5) wherever x is not near a tie
+        near = ((value - rounded).abs() > 0.5 - margin) & touched
+        # Pixels no sprite touches keep the base's value: _paint's own bits, ties and all.
+        if self.tiles:
+            pixels += (torch.arange(n, device=out.device) * FRAME * FRAME).repeat_interleave(m)[:, None, None]
+        base = self.base.view(-1).index_select(0, pixels.view(-1)).view_as(touched)
+        drawn = torch.where(touched, rounded.clamp(0, 255).to(torch.uint8), base)
+        # ``out`` is a slot of a window (frames a stride apart): scatter into the memory it spans
+        stride = out.stride(0)
+        flat = out.as_strided((stride * (n - 1) + FRAME * FRAME,), (1,))
+        first = torch.arange(0, n * stride, stride, device=out.device).repeat_interleave(m)  # (N*M,)
+        flat.scatter_(0, (first[:, None, None] + pixels % (FRAME * FRAME)).view(-1), drawn.view(-1))
+        redo = near.view(n, -1).any(1).nonzero().squeeze(1)
+        if redo.numel():  # near a rounding tie: these envs' frames drawn whole, the old way
+            out[redo] = self.env._paint(rects[redo], None if tiles is None else tiles[redo], self.palette,
+                                        FRAME, FRAME)[:, 0]  # fmt: skip
+        self.frames += n
+        self.fallbacks += int(redo.numel())
+
+    def _patches(self, rects: torch.Tensor, tiles: torch.Tensor | None):
+        """A patch round each sprite: its pixels' unrounded ``value`` (float32), ``touched``
+        (some sprite covers some of the pixel), the ``margin`` by which ``value`` and
+        ``_paint``'s sum may differ (see :data:`UNIT_ROUNDOFF`), and ``pixels``, each an
+        index into its env's flattened frame; all ``(N*M, ph, pw)``."""
+        n, m = rects.shape[0], self.sprites
+        ph, pw = self.patch
+        sprites = rects[:, -m:]  # (N, M, 4)
+        dev = rects.device
+        top = ((sprites[..., 1] - EDGE) / ROW).floor().clamp(0, FRAME - ph).long().view(-1)  # (N*M,)
+        left = ((sprites[..., 0] - EDGE) / COL).floor().clamp(0, FRAME - pw).long().view(-1)
+        rows = top[:, None] + torch.arange(ph, device=dev)  # (N*M, ph)
+        cols = left[:, None] + torch.arange(pw, device=dev)
+        # Which sprites reach into which patch: reaches[n, j, k], patch of sprite j, sprite k
+        # (a sprite always reaches its own, unless it has no size); a unit of margin.
+        py0, py1 = (top.view(n, m, 1) * ROW) - 1, ((top.view(n, m, 1) + ph) * ROW) + 1
+        px0, px1 = (left.view(n, m, 1) * COL) - 1, ((left.view(n, m, 1) + pw) * COL) + 1
+        sx0, sy0, sx1, sy1 = (sprites[..., i].view(n, 1, m) for i in range(4))
+        reaches = (sx0 < px1) & (sx1 > px0) & (sy0 < py1) & (sy1 > py0) & (sx1 > sx0) & (sy1 > sy0)
+        reaches &= ~torch.eye(m, dtype=torch.bool, device=dev)  # its own sprite: every patch, below
+        own = self._terms(sprites.reshape(n * m, 4), self.tint[-m:].repeat(n), rows, cols)  # (N*M, ph, pw)
+        sprite_sum, magnitude, count = own, own.abs(), (own != 0).float()
+        env, patch, sprite = reaches.nonzero().unbind(1)  # (P,) each: the few sprites in another's patch
+        if env.numel():
+            p_index = env * m + patch  # the patch each pair adds to
+            terms = self._terms(sprites[env, sprite], self.tint[rects.shape[1] - m + sprite], rows[p_index],
+                                cols[p_index])  # fmt: skip
+            sprite_sum = sprite_sum.index_add(0, p_index, terms)
+            magnitude = magnitude.index_add(0, p_index, terms.abs())
+            count = count.index_add(0, p_index, (terms != 0).float())
+        pixels = rows[:, :, None] * FRAME + cols[:, None, :]  # (N*M, ph, pw)
+        touched = count > 0
+        at = pixels.view(-1)
+        value = self.scenery.index_select(0, at).view_as(sprite_sum) + sprite_sum
+        magnitude += self.scenery_abs.index_select(0, at).view_as(magnitude)
+        count += self.scenery_count.index_select(0, at).view_as(count)
+        if tiles is not None:
+            tile_sum, tile_abs = self._tile_patches(tiles, rows, cols)
+            value += tile_sum
+            magnitude += tile_abs
+            count += 4  # a pixel meets at most four bricks
+        margin = 2 * (count + 2) * UNIT_ROUNDOFF * magnitude
+        return value, touched, margin, pixels
+
+    @staticmethod
+    def _terms(rect: torch.Tensor, tint: torch.Tensor, rows: torch.Tensor, cols: torch.Tensor) -> torch.Tensor:
+        """``_paint``'s float32 terms of rectangles ``rect (P, 4)`` of ``tint (P,)`` on pixel rows
+        ``(P, ph)`` and columns ``(P, pw)``: ``(P, ph, pw)``."""
+        row_cover = draw.coverage_at(rect[:, 1, None], rect[:, 3, None], rows, ROW)  # (P, ph), _paint's bits
+        col_cover = draw.coverage_at(rect[:, 0, None], rect[:, 2, None], cols, COL)  # (P, pw)
+        weighted = row_cover * tint[:, None]  # the float32 product _paint takes before its matmul
+        return weighted[:, :, None] * col_cover[:, None, :]
+
+    def _tile_patches(self, tiles: torch.Tensor, rows: torch.Tensor, cols: torch.Tensor) -> torch.Tensor:
+        """The tiles' terms on each patch and their magnitude, ``(N*M, ph, pw)`` each."""
+        tile_h, tile_w = self.tile_size
+        m = self.sprites
+        row_cover = draw.coverage_at(self.tile_rows[:, None], (self.tile_rows + tile_h)[:, None],
+                                     rows[:, None, :], ROW)  # (N*M, T_rows, ph)  # fmt: skip
+        col_cover = draw.coverage_at(self.tile_cols[:, None], (self.tile_cols + tile_w)[:, None],
+                                     cols[:, None, :], COL)  # (N*M, T_cols, pw)  # fmt: skip
+        alive = tiles.repeat_interleave(m, dim=0).float()  # (N*M, T_rows, T_cols)
+        signed, size = (alive * tint[None, :, None] for tint in (self.tile_tint, self.tile_tint.abs()))
+        return (torch.einsum("prh,prk,pkw->phw", row_cover, signed, col_cover),
+                torch.einsum("prh,prk,pkw->phw", row_cover, size, col_cover))  # fmt: skip
