@@ -5,7 +5,8 @@ The pipeline (source → MediaPipe → One-Euro → IK → avatar) is
 what it made: the overlay-beside-avatar video (live in a window where there is a display,
 else an MP4), the avatar's motion as a canonical PoseSequence ``.npz`` and BVH (grounded,
 on the character's skeleton; travelling with ``--travel``) and, if asked, the capture
-itself (hip-centred).
+itself (hip-centred). ``--avatar`` picks who draws the avatar: MuJoCo's renderer, or the
+sketch where OpenGL renders in software (no GPU), which keeps the loop near MediaPipe's own speed.
 A folder of images is taken as unrelated photos unless ``--video-frames``.
 """
 
@@ -50,6 +51,13 @@ def puppet(
         ),
     ] = False,
     max_frames: Annotated[Optional[int], typer.Option(help="stop after this many frames")] = None,
+    avatar: Annotated[
+        str,
+        typer.Option(
+            help="who draws the avatar: auto (MuJoCo's renderer where a GPU renders, else the sketch), "
+            "mujoco, or sketch (OpenCV from the character's geometry, no OpenGL)"
+        ),
+    ] = "auto",
     verbose: Annotated[bool, typer.Option("--verbose", help="show MediaPipe's own log lines on stderr")] = False,
 ) -> None:
     """Drive the character with your body: camera image and skeleton beside the avatar."""  # fmt: skip
@@ -60,12 +68,13 @@ def puppet(
         window = has_display() and out is None
     if not window and out is None:
         out = Path("puppet.mp4")
-    config = PuppetConfig(filter=filter_, travel=travel, verbose=verbose)
+    config = PuppetConfig(filter=filter_, travel=travel, verbose=verbose, avatar=avatar)
     done = run(source, config, out=out, window=window, max_frames=max_frames, video_frames=video_frames)
     if not done.frames:
         raise MarionnetteError(f"source {source!r} gave no frames")
     others = f" (someone else in {done.other_person})" if done.other_person else ""
-    console.print(f"{len(done.frames)} frames at {done.rate:.1f} FPS; a person in {done.found} of them{others}")
+    drawn = f" ({done.avatar} avatar)" if done.avatar else ""
+    console.print(f"{len(done.frames)} frames at {done.rate:.1f} FPS{drawn}; a person in {done.found} of them{others}")
     if done.video is not None:
         console.print(f"video: [bold]{done.video}[/]", soft_wrap=True)
     motion = done.motion()

@@ -2,8 +2,8 @@
 
 The motion spine, joined here (perception and body never import each other)::
 
-    source ─▶ MediaPipe Pose ─▶ MediaPipe-33 → canonical ─▶ One-Euro ─▶ IK (mink) ─▶ body camera
-    (webcam, video,          (world landmarks, metres)    (filter)     (retarget)   (render)
+    source ─▶ MediaPipe Pose ─▶ MediaPipe-33 → canonical ─▶ One-Euro ─▶ IK (mink) ─▶ avatar
+    (webcam, video,          (world landmarks, metres)    (filter)     (retarget)   (render or sketch)
      images, virtual)
 
 :class:`Puppet` is the pipeline, one frame at a time (``puppet.step(t, image)``) or over a
@@ -12,6 +12,16 @@ as captured, the avatar's ``qpos`` and, when rendering, the view: the camera ima
 captured skeleton drawn over it beside the avatar. A frame with no person (or, in a
 stream, only someone other than the person followed: ``CaptureConfig.keep_person``)
 holds the avatar's last pose (stands, among still images) and is marked by confidence 0.
+
+The avatar: MuJoCo's renderer or the sketch
+    :attr:`PuppetConfig.avatar` picks who draws the avatar: MuJoCo's renderer
+    (:class:`~marionnette.body.BodyCamera`) or the sketch
+    (:class:`~marionnette.body.sketch.SketchCamera`: the character's capsules and spheres
+    projected and filled with OpenCV, ~1 ms a frame). Software OpenGL (Mesa's llvmpipe, on
+    a machine without a GPU) takes 14-30 ms a frame at any size, which more than doubled the
+    loop's cost (``scripts/bench_pose.py``); ``auto``, the default, asks the OpenGL context
+    for its renderer and takes the sketch where it is a software one
+    (:func:`~marionnette.body.sketch.open_avatar`).
 
 Streams and still images
     A stream (webcam, video, the frames of one video in a folder) is tracked: MediaPipe
@@ -61,6 +71,7 @@ import numpy as np
 
 from marionnette.body import BodyCamera, Character, Retargeter, VirtualCamera
 from marionnette.body.clips import clip_qpos
+from marionnette.body.sketch import SketchCamera, check_avatar, open_avatar
 from marionnette.errors import MarionnetteError
 from marionnette.motion import CANONICAL, MEDIAPIPE_33, CanonicalJoint, PoseSequence, find_mapping
 from marionnette.motion.geometry import kabsch, rotate_about_x
@@ -116,8 +127,15 @@ class PuppetConfig:
     as no person (``CaptureConfig.keep_person``)."""
     avatar_size: tuple[int, int] = (480, 360)
     """(height, width) of the avatar panel; the camera image is scaled to the same height."""
+    avatar: str = "auto"
+    """Who draws the avatar (:data:`~marionnette.body.sketch.AVATARS`): ``mujoco`` (MuJoCo's
+    renderer), ``sketch`` (OpenCV from the character's geometry, no OpenGL) or ``auto``:
+    MuJoCo's where a GPU renders, else the sketch (the module docstring says why)."""
     verbose: bool = False
     """Let MediaPipe's native log lines (TensorFlow Lite, absl) reach stderr; kept off it by default."""
+
+    def __post_init__(self) -> None:
+        check_avatar(self.avatar)  # an unknown avatar is one line, before anything opens
 
 
 @dataclass
@@ -141,6 +159,7 @@ class Puppet:
     :param render: render the avatar and compose the view; ``False`` for motion only.
 
     Holds MediaPipe's graph and a renderer: :meth:`close` it, or use ``with Puppet() as puppet:``.
+    :attr:`avatar` says who draws the avatar (``mujoco`` or ``sketch``; ``None`` when not rendering).
     """
 
     def __init__(self, config: PuppetConfig | None = None, fps: float = 30.0, render: bool = True):
@@ -152,7 +171,10 @@ class Puppet:
         self.filter = OneEuro(len(CANONICAL.joints), fps) if self.config.filter and not self.still else None
         self.retargeter = Retargeter(self.character, ground=self.config.ground)
         h, w = self.config.avatar_size
-        self.camera = BodyCamera(self.character.model, self.config.avatar_camera, w, h) if render else None
+        self.camera: BodyCamera | SketchCamera | None = None
+        if render:
+            self.camera = open_avatar(self.character.model, self.config.avatar, self.config.avatar_camera, w, h)
+        self.avatar = None if self.camera is None else "sketch" if isinstance(self.camera, SketchCamera) else "mujoco"
         self.qpos = self.character.standing_qpos.copy()
         self.standing = self.character.forward_kinematics(self.qpos).positions[0]  # (16, 3)
         calibrate = self.config.calibrate and not self.still
@@ -262,9 +284,11 @@ def side_by_side(left: np.ndarray, right: np.ndarray) -> np.ndarray:
     h = right.shape[0]
     w = round(left.shape[1] * h / left.shape[0])
     left = cv2.resize(left, (w, h), interpolation=cv2.INTER_AREA) if left.shape[0] != h else left
-    view = np.concatenate([left, right], axis=1)
-    pad = (-view.shape[1]) % 16
-    return np.pad(view, ((0, 0), (0, pad), (0, 0))) if pad else view
+    width = w + right.shape[1]
+    view = np.zeros((h, width + (-width) % 16, *right.shape[2:]), np.result_type(left, right))  # one copy, padded
+    view[:, :w] = left
+    view[:, w:width] = right
+    return view
 
 
 def _no_person(image: np.ndarray, capture: Capture) -> np.ndarray:
@@ -334,6 +358,7 @@ class PuppetRun:
     seconds: float  # wall-clock time of the loop (capture, retarget, render, show, encode), not the set-up
     video: Path | None  # the MP4 written, if any
     character: Character  # the body the avatar was
+    avatar: str | None = None  # who drew it: mujoco or sketch (Puppet.avatar)
 
     @property
     def found(self) -> int:
@@ -446,4 +471,5 @@ def run(
                         f"{out}: the video could not be written ({type(e).__name__}: {_first_line(e)}); "
                         f"check the disk space and that the folder is writable"
                     ) from e
-    return PuppetRun(loop.kept, fps, loop.seconds, None if out is None else Path(out), puppet.character)
+    video = None if out is None else Path(out)
+    return PuppetRun(loop.kept, fps, loop.seconds, video, puppet.character, puppet.avatar)
