@@ -356,12 +356,13 @@ def make_envs(env_id: str, conf: NativePPOConfig, device: torch.device):
     """The batched game on ``device``; anything but one of our tensor games is refused.
 
     The game skips its action check (a sync each step) unless ``env_kwargs`` asks for it:
-    the sampled actions are in range by construction.
+    the sampled actions are in range by construction. Pixel observations come as views of
+    the game's own frames (``copy=False``): the rollout copies each into its buffer anyway.
     """
     from marionnette.envs.arcade import GAMES, ArcadeVectorEnv
 
     hint = f"--algo ppo_native trains the torch-batched games ({', '.join(f'marionnette/{g}-v0' for g in GAMES)})"
-    kwargs = {"validate_actions": False, **conf.env_kwargs}
+    kwargs = {"validate_actions": False, "copy": False, **conf.env_kwargs}
     try:
         envs = gym.make_vec(
             env_id, num_envs=conf.n_envs, vectorization_mode="vector_entry_point", device=device, **kwargs

@@ -75,7 +75,7 @@ class FrameWindow:
     (when the window wraps round): callers that keep observations copy them.
     """
 
-    def __init__(self, n: int, device: torch.device, slots: int = 8):
+    def __init__(self, n: int, device: torch.device, slots: int = 12):
         if slots < STACK + 1:
             raise ValueError(f"slots={slots}: the window needs at least {STACK + 1}")
         self.frames = torch.zeros((n, slots, FRAME, FRAME), dtype=torch.uint8, device=device)
@@ -121,7 +121,10 @@ class Painter:
         w, h = env.SPRITE_SIZE
         # A rect of height h touches at most floor(h / ROW) + 2 rows; a patch starts from
         # EDGE units above the rect (a row early at worst, never late) and has one row more.
-        self.patch = (math.floor(h / ROW) + 3, math.floor(w / COL) + 3)  # (rows, cols)
+        self.patch = ph, pw = (math.floor(h / ROW) + 3, math.floor(w / COL) + 3)  # (rows, cols)
+        rows, cols = torch.arange(ph, device=env.device), torch.arange(pw, device=env.device)
+        self.offsets = (rows[:, None] * FRAME + cols).view(1, -1)  # a patch's pixels from its corner
+        self._buffers: dict[str, torch.Tensor] | None = None
         self.fallbacks = 0  # frames drawn whole because of a near-tie (a diagnostic)
         self.frames = 0
         rects, tiles = env._scene(env._state)
@@ -169,7 +172,7 @@ class Painter:
     def paint(self, state: State, out: torch.Tensor) -> None:
         """Draw every env's frame of ``state`` into ``out`` ``(N, 84, 84)`` uint8."""
         rects, tiles = self.env._scene(state)
-        n, m = rects.shape[0], self.sprites
+        n = rects.shape[0]
         if self.tiles:  # bricks broken since the base was drawn: those envs' scenery again
             changed = (tiles != self.base_tiles).flatten(1).any(1).nonzero().squeeze(1)
             if changed.numel():
@@ -177,19 +180,12 @@ class Painter:
             out.copy_(self.base)
         else:
             out.copy_(self.base.expand(n, -1, -1))
-        value, touched, margin, pixels = self._patches(rects, tiles)  # (N*M, ph, pw) each
-        rounded = value.round()  # = _paint's floor(x + 0.5) wherever x is not near a tie
-        near = ((value - rounded).abs() > 0.5 - margin) & touched
-        # Pixels no sprite touches keep the base's value: _paint's own bits, ties and all.
-        if self.tiles:
-            pixels += (torch.arange(n, device=out.device) * FRAME * FRAME).repeat_interleave(m)[:, None, None]
-        base = self.base.view(-1).index_select(0, pixels.view(-1)).view_as(touched)
-        drawn = torch.where(touched, rounded.clamp(0, 255).to(torch.uint8), base)
-        # ``out`` is a slot of a window (frames a stride apart): scatter into the memory it spans
-        stride = out.stride(0)
-        flat = out.as_strided((stride * (n - 1) + FRAME * FRAME,), (1,))
-        first = torch.arange(0, n * stride, stride, device=out.device).repeat_interleave(m)  # (N*M,)
-        flat.scatter_(0, (first[:, None, None] + pixels % (FRAME * FRAME)).view(-1), drawn.view(-1))
+        work = self._work(n)
+        self._patches(rects, tiles, work)
+        drawn, near, pixels = work["drawn"], work["near"], work["pixels"]
+        # ``out`` is a slot of a window (frames a stride apart): a 2-d view of its frames
+        frames = out.as_strided((n, FRAME * FRAME), (out.stride(0), 1))
+        frames.scatter_(1, pixels.view(n, -1), drawn.view(n, -1))
         redo = near.view(n, -1).any(1).nonzero().squeeze(1)
         if redo.numel():  # near a rounding tie: these envs' frames drawn whole, the old way
             out[redo] = self.env._paint(rects[redo], None if tiles is None else tiles[redo], self.palette,
@@ -197,11 +193,21 @@ class Painter:
         self.frames += n
         self.fallbacks += int(redo.numel())
 
-    def _patches(self, rects: torch.Tensor, tiles: torch.Tensor | None):
-        """A patch round each sprite: its pixels' unrounded ``value`` (float32), ``touched``
-        (some sprite covers some of the pixel), the ``margin`` by which ``value`` and
-        ``_paint``'s sum may differ (see :data:`UNIT_ROUNDOFF`), and ``pixels``, each an
-        index into its env's flattened frame; all ``(N*M, ph, pw)``."""
+    def _work(self, n: int) -> dict[str, torch.Tensor]:
+        """Work buffers ``(N*M, ph, pw)``, made once: a step's patches are a few MB, and fresh
+        allocations that size cost a page fault every 4 KB (more than the arithmetic)."""
+        if self._buffers is None or self._buffers["value"].shape[0] != n * self.sprites:
+            shape, dev = (n * self.sprites, *self.patch), self.env.device
+            dtypes = dict.fromkeys(("value", "own", "magnitude", "count", "rounded"), torch.float32)
+            dtypes |= {"pixels": torch.int64, "touched": torch.bool, "near": torch.bool}
+            dtypes |= {"base": torch.uint8, "drawn": torch.uint8}
+            self._buffers = {name: torch.empty(shape, dtype=dtype, device=dev) for name, dtype in dtypes.items()}
+        return self._buffers
+
+    def _patches(self, rects: torch.Tensor, tiles: torch.Tensor | None, work: dict[str, torch.Tensor]) -> None:
+        """Fill ``work`` with a patch round each sprite, all ``(N*M, ph, pw)``: ``pixels``,
+        each an index into its env's flattened frame; ``drawn``, their values; ``near``, the
+        pixels too close to a rounding tie to be trusted (see :data:`UNIT_ROUNDOFF`)."""
         n, m = rects.shape[0], self.sprites
         ph, pw = self.patch
         sprites = rects[:, -m:]  # (N, M, 4)
@@ -210,45 +216,60 @@ class Painter:
         left = ((sprites[..., 0] - EDGE) / COL).floor().clamp(0, FRAME - pw).long().view(-1)
         rows = top[:, None] + torch.arange(ph, device=dev)  # (N*M, ph)
         cols = left[:, None] + torch.arange(pw, device=dev)
-        # Which sprites reach into which patch: reaches[n, j, k], patch of sprite j, sprite k
-        # (a sprite always reaches its own, unless it has no size); a unit of margin.
+        value, own, magnitude, count = work["value"], work["own"], work["magnitude"], work["count"]
+        touched, pixels = work["touched"], work["pixels"]
+        torch.add((top * FRAME + left)[:, None], self.offsets, out=pixels.view(n * m, -1))
+        at = pixels.view(-1)
+        # Every patch's own sprite, then the few sprites that reach into another's patch.
+        self._terms(sprites.reshape(n * m, 4), self.tint[-m:].repeat(n), rows, cols, out=own)
+        torch.index_select(self.scenery, 0, at, out=value.view(-1))
+        value.add_(own)
+        torch.ne(own, 0, out=touched)
+        torch.index_select(self.scenery_abs, 0, at, out=magnitude.view(-1))
+        magnitude.add_(own.abs_())
+        torch.index_select(self.scenery_count, 0, at, out=count.view(-1))
+        count.add_(touched)
+        # reaches[n, j, k]: sprite k reaches into the patch of sprite j (a unit of margin)
         py0, py1 = (top.view(n, m, 1) * ROW) - 1, ((top.view(n, m, 1) + ph) * ROW) + 1
         px0, px1 = (left.view(n, m, 1) * COL) - 1, ((left.view(n, m, 1) + pw) * COL) + 1
         sx0, sy0, sx1, sy1 = (sprites[..., i].view(n, 1, m) for i in range(4))
         reaches = (sx0 < px1) & (sx1 > px0) & (sy0 < py1) & (sy1 > py0) & (sx1 > sx0) & (sy1 > sy0)
-        reaches &= ~torch.eye(m, dtype=torch.bool, device=dev)  # its own sprite: every patch, below
-        own = self._terms(sprites.reshape(n * m, 4), self.tint[-m:].repeat(n), rows, cols)  # (N*M, ph, pw)
-        sprite_sum, magnitude, count = own, own.abs(), (own != 0).float()
-        env, patch, sprite = reaches.nonzero().unbind(1)  # (P,) each: the few sprites in another's patch
+        reaches &= ~torch.eye(m, dtype=torch.bool, device=dev)
+        env, patch, sprite = reaches.nonzero().unbind(1)  # (P,) each
         if env.numel():
             p_index = env * m + patch  # the patch each pair adds to
             terms = self._terms(sprites[env, sprite], self.tint[rects.shape[1] - m + sprite], rows[p_index],
                                 cols[p_index])  # fmt: skip
-            sprite_sum = sprite_sum.index_add(0, p_index, terms)
-            magnitude = magnitude.index_add(0, p_index, terms.abs())
-            count = count.index_add(0, p_index, (terms != 0).float())
-        pixels = rows[:, :, None] * FRAME + cols[:, None, :]  # (N*M, ph, pw)
-        touched = count > 0
-        at = pixels.view(-1)
-        value = self.scenery.index_select(0, at).view_as(sprite_sum) + sprite_sum
-        magnitude += self.scenery_abs.index_select(0, at).view_as(magnitude)
-        count += self.scenery_count.index_select(0, at).view_as(count)
+            value.index_add_(0, p_index, terms)
+            magnitude.index_add_(0, p_index, terms.abs())
+            count.index_add_(0, p_index, (terms != 0).float())
+            touched.index_put_((p_index,), terms != 0, accumulate=True)
         if tiles is not None:
             tile_sum, tile_abs = self._tile_patches(tiles, rows, cols)
             value += tile_sum
             magnitude += tile_abs
             count += 4  # a pixel meets at most four bricks
-        margin = 2 * (count + 2) * UNIT_ROUNDOFF * magnitude
-        return value, touched, margin, pixels
+        margin = magnitude.mul_(count.add_(2)).mul_(2 * UNIT_ROUNDOFF)
+        rounded = torch.round(value, out=work["rounded"])  # = _paint's floor(x + 0.5) wherever x is not near a tie
+        distance = value.sub_(rounded).abs_().add_(margin)  # |x - round(x)| + margin
+        torch.gt(distance, 0.5, out=work["near"]).logical_and_(touched)
+        # Pixels no sprite touches keep the base's value: _paint's own bits, ties and all.
+        base = work["base"]
+        if self.tiles:
+            torch.gather(self.base.view(n, -1), 1, pixels.view(n, -1), out=base.view(n, -1))
+        else:
+            torch.index_select(self.base.view(-1), 0, at, out=base.view(-1))
+        torch.where(touched, work["drawn"].copy_(rounded.clamp_(0, 255)), base, out=work["drawn"])
 
     @staticmethod
-    def _terms(rect: torch.Tensor, tint: torch.Tensor, rows: torch.Tensor, cols: torch.Tensor) -> torch.Tensor:
+    def _terms(rect: torch.Tensor, tint: torch.Tensor, rows: torch.Tensor, cols: torch.Tensor,
+               out: torch.Tensor | None = None) -> torch.Tensor:  # fmt: skip
         """``_paint``'s float32 terms of rectangles ``rect (P, 4)`` of ``tint (P,)`` on pixel rows
         ``(P, ph)`` and columns ``(P, pw)``: ``(P, ph, pw)``."""
         row_cover = draw.coverage_at(rect[:, 1, None], rect[:, 3, None], rows, ROW)  # (P, ph), _paint's bits
         col_cover = draw.coverage_at(rect[:, 0, None], rect[:, 2, None], cols, COL)  # (P, pw)
         weighted = row_cover * tint[:, None]  # the float32 product _paint takes before its matmul
-        return weighted[:, :, None] * col_cover[:, None, :]
+        return torch.mul(weighted[:, :, None], col_cover[:, None, :], out=out)
 
     def _tile_patches(self, tiles: torch.Tensor, rows: torch.Tensor, cols: torch.Tensor) -> torch.Tensor:
         """The tiles' terms on each patch and their magnitude, ``(N*M, ph, pw)`` each."""
