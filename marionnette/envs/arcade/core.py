@@ -22,6 +22,7 @@ game as a single ``gymnasium.Env`` (a batch of one) for ``check_env``, SB3 and p
 from __future__ import annotations
 
 import math
+import types
 from functools import cache
 from typing import Any, ClassVar
 
@@ -103,7 +104,7 @@ class ArcadeVectorEnv(VectorEnv):
         # torch.compile fuses a step's hundred small tensor operations into a few loops
         # (the first step compiles: ~20 s, then cached on disk). Off by default: the eager
         # step is what every test and device runs without a compiler.
-        self._transition = torch.compile(self._transition_eager, dynamic=False) if compile else self._transition_eager
+        self._transition = self._compiled_transition() if compile else self._transition_eager
 
         self.single_action_space = spaces.Discrete(len(self.ACTIONS))
         self.action_space = spaces.MultiDiscrete(np.full(num_envs, len(self.ACTIONS)))
@@ -203,6 +204,14 @@ class ArcadeVectorEnv(VectorEnv):
         features, reward, terminated, truncated, restart = self._transition(action)
         obs = features if self.obs_type == "state" else self._observe(restart)
         return obs, reward, terminated, truncated, {}
+
+    def _compiled_transition(self):
+        """``_transition_eager`` through ``torch.compile``, on a copy of its code: dynamo
+        keeps compiled graphs on the code object (8 at most, then it runs eagerly), and the
+        one code object is shared by every game, batch size and obs type of a process."""
+        code = ArcadeVectorEnv._transition_eager.__code__
+        own = types.FunctionType(code.replace(co_name=f"_transition_{type(self).__name__}"), globals())
+        return torch.compile(types.MethodType(own, self), dynamic=False)
 
     def _transition_eager(self, action: torch.Tensor):
         """Everything a step does to the tensors after the action check: with
