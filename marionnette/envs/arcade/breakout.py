@@ -186,6 +186,11 @@ class BreakoutVectorEnv(ArcadeVectorEnv):
         }
 
     @staticmethod
+    def _cells(dev: torch.device) -> torch.Tensor:
+        """``(1, rows * cols)``: each brick's cell number."""
+        return torch.arange(_ROWS * _COLS, device=dev)[None]
+
+    @staticmethod
     def _parked(n: int, dev: torch.device) -> State:
         """A ball waiting for FIRE: not moving, not drawn."""
         zero = torch.zeros(n, device=dev)
@@ -219,7 +224,8 @@ class BreakoutVectorEnv(ArcadeVectorEnv):
 
         # The ball moves at its speed level as the step begins (a speed-up counts from the next).
         step = self._speed(s) / _SUBSTEPS
-        bricks = s["bricks"].reshape(n, _ROWS * _COLS).clone()  # updated in place below
+        bricks = s["bricks"].reshape(n, _ROWS * _COLS)
+        struck = []  # the cell each substep broke, (N,) each, -1 where none
         hits, orange, red, small, left = s["hits"], s["orange"], s["red"], s["small"], s["left"]
         reward = torch.zeros(n, device=action.device)
         bottom0 = y + _BALL_H
@@ -243,14 +249,27 @@ class BreakoutVectorEnv(ArcadeVectorEnv):
             row = row.clamp(0, _ROWS - 1)
             cell = (row * _COLS + col)[:, None]
             alive = bricks.gather(1, cell)[:, 0]
+            for broken in struck:  # a brick broken earlier this step is gone
+                alive = alive & (broken != cell[:, 0])
             hit = inside & alive & ~waiting
-            bricks.scatter_(1, cell, (alive & ~hit)[:, None])  # one cell per env: O(N), not O(108 N)
+            struck.append(torch.where(hit, cell[:, 0], -1))
             reward = reward + torch.where(hit, torch.take(values, row), 0.0)
             sy = torch.where(hit, -sy, sy)
             hits = hits + hit.long()
             left = left - hit.long()
             orange = orange | (hit & (row == 1))
             red = red | (hit & (row == 0))
+
+        # The wall loses the step's broken bricks. Compiled, in one pass over every cell: a
+        # scatter a substep makes torch.compile recompute the ball's path for every cell.
+        if torch.compiler.is_compiling():
+            broken = torch.stack(struck, 1)  # (N, substeps)
+            bricks = bricks & ~(broken[:, :, None] == self._cells(action.device)[:, None]).any(1)
+        else:  # eagerly, a scatter a substep touches one cell an env: O(N), not O(108 N)
+            bricks = bricks.clone()
+            for broken in struck:
+                cell = broken.clamp(min=0)[:, None]
+                bricks.scatter_(1, cell, bricks.gather(1, cell) & (broken < 0)[:, None])
 
         # The paddle, far below the bricks, is met at most once a step: the ball's bottom crossed
         # the paddle's top line (no tunnelling) where the ball ends overlapping it across.

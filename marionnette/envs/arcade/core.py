@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 import types
+import warnings
 from functools import cache
 from typing import Any, ClassVar
 
@@ -209,6 +210,9 @@ class ArcadeVectorEnv(VectorEnv):
         """``_transition_eager`` through ``torch.compile``, on a copy of its code: dynamo
         keeps compiled graphs on the code object (8 at most, then it runs eagerly), and the
         one code object is shared by every game, batch size and obs type of a process."""
+        # The games' constant tables come from functools caches, which dynamo traces through
+        # (the tables become constants of the graph, as they should): its warning is noise.
+        warnings.filterwarnings("ignore", message="Dynamo detected a call to a `functools.lru_cache`")
         code = ArcadeVectorEnv._transition_eager.__code__
         own = types.FunctionType(code.replace(co_name=f"_transition_{type(self).__name__}"), globals())
         return torch.compile(types.MethodType(own, self), dynamic=False)
