@@ -21,13 +21,7 @@ SHIPPED = zoo.HOME
 # character's 20 s of MuJoCo may drift in the last digits elsewhere.
 TOLERANCE = {"certified": 0.0, "score_difference": 0.5, "points": 0.5, "metres": 0.5, "mpjpe_cm": 0.2}
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def test_the_zoo_holds_the_agents_the_issue_asks_for_within_5_mb():

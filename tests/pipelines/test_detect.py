@@ -10,7 +10,6 @@ import json
 import imageio.v2 as imageio
 import numpy as np
 import pytest
-import torch
 from PIL import Image
 from typer.testing import CliRunner
 
@@ -22,13 +21,7 @@ from marionnette.perception.detect.train import DetectTrainConfig, train
 from marionnette.pipelines.detect import detect, track
 from marionnette.runs import write_video
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def squares(folder, frames: int = 6):

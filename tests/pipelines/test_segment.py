@@ -7,7 +7,6 @@ as many painted frames and class maps out, the class shares counted, bad input o
 import imageio.v2 as imageio
 import numpy as np
 import pytest
-import torch
 from PIL import Image
 from typer.testing import CliRunner
 
@@ -19,13 +18,7 @@ from marionnette.perception.segment.unet import UNetConfig
 from marionnette.pipelines.segment import run
 from marionnette.runs import write_video
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def pitch(frames: int = 12, size: tuple[int, int] = (48, 64)) -> SegmentationData:

@@ -10,7 +10,6 @@ import shutil
 import imageio.v2 as imageio
 import numpy as np
 import pytest
-import torch
 import yaml
 
 from marionnette.datasets.dancer import DancerConfig, make_dancer
@@ -33,13 +32,7 @@ from marionnette.runs import write_video
 
 SIZE = 32
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 @pytest.fixture(scope="module")

@@ -10,13 +10,7 @@ from marionnette.envs.arcade.pixels import FrameWindow
 
 IDS = [f"marionnette/{name}-v0" for name in GAMES]
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def make_vec(env_id, n, **kwargs):

@@ -1,20 +1,13 @@
 """Shared by the style tests: one torch thread, and the loss networks made once."""
 
 import pytest
-import torch
 
 from marionnette.generation.style.losses import Perceptual, PerceptualConfig
 
 
 @pytest.fixture(autouse=True)
-def one_thread():
-    """Small images on one thread: on two cores shared with other work, VGG's forward and
-    backward at 64 px measured 54 ms on one thread and 800 ms on two (the threads wait on
-    each other at every layer)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+def _one_thread(one_thread):
+    """Every test here on one thread (tests/conftest.py says why)."""
 
 
 @pytest.fixture(scope="session")

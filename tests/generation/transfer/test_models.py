@@ -14,13 +14,7 @@ from marionnette.generation.transfer.models import (
 
 SMALL = GeneratorConfig(channels=4, downs=2, blocks=1)
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 @pytest.mark.parametrize("in_channels", [3, 9])  # one figure; or EDN's temporal input: two figures, last frame

@@ -28,13 +28,7 @@ from .test_normalize import standing
 SIZE = 32
 NET = GeneratorConfig(channels=8, downs=2, blocks=2)
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def drawn_target(frames: int = 80) -> TargetVideo:

@@ -48,14 +48,7 @@ def actions(n: int = 24, frames: int = 32, seed: int = 0) -> tuple[torch.Tensor,
     return torch.tensor(windows, dtype=torch.float32), torch.tensor(labels)
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """One torch thread: seeded runs repeat, and on 2 cores shared with anything else one
-    thread is the fastest (two threads each in two processes ran the LSTM 200x slower)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 @pytest.fixture(scope="module")

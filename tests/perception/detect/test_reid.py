@@ -36,14 +36,7 @@ PAIRS = (((200, 40, 40), (40, 40, 160)), ((40, 160, 60), (200, 200, 200)), ((220
 PATTERNS = ("hstripes", "vstripes", "checks", "tophalf")
 SKIN, MARK = (220, 180, 150), (245, 245, 245)
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """One torch thread: seeded runs repeat exactly, and the CPUs are shared."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def person(rng: np.random.Generator, shirt, trousers, pattern: str, H: int = 48, W: int = 24) -> np.ndarray:
@@ -224,7 +217,14 @@ def trained(tmp_path_factory):
     path = people().save(root / "people.npz")
     config = ReidTrainConfig(str(path), epochs=3, steps_per_epoch=50, held_out_sequences=(1,), min_gap=0,
                              net=EmbedderConfig(crop=(32, 16), dim=32, channels=(8, 16, 32), parts=2))  # fmt: skip
-    return reid.train(config, device="cpu", runs_dir=root / "runs"), root
+    # a module fixture is set up before the function-scoped one_thread: the resumed run below
+    # repeats this one exactly only on the same thread count
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        return reid.train(config, device="cpu", runs_dir=root / "runs"), root
+    finally:
+        torch.set_num_threads(threads)
 
 
 def test_the_trained_embedder_beats_the_random_one_and_the_histogram_on_new_people(trained):

@@ -1,17 +1,13 @@
 """Shared by the segmentation tests: one torch thread (small batches on two shared cores), the toy scenes."""
 
 import pytest
-import torch
 
 from .synthetic import synthetic_scenes
 
 
 @pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+def _one_thread(one_thread):
+    """Every test here on one thread (tests/conftest.py says why)."""
 
 
 @pytest.fixture(scope="session")
