@@ -270,11 +270,10 @@ def frame_bytes(game: str, copy: bool) -> int:
     (3 frames read and written every ``slots - 3`` steps); Breakout's per-env scenery read
     (the others share one, which stays in cache); with ``copy=True`` the 4-frame stack read
     and written again. The patches rewrite a few hundred bytes of the frame just written."""
-    from marionnette.envs.arcade.pixels import FRAME, STACK, FrameWindow
+    from marionnette.envs.arcade.pixels import FRAME, SLOTS, STACK
 
     frame = FRAME * FRAME
-    slots = FrameWindow.__init__.__defaults__[0]
-    moved = frame + 2 * (STACK - 1) * frame / (slots - STACK + 1)
+    moved = frame + 2 * (STACK - 1) * frame / (SLOTS - STACK + 1)
     if game == "Breakout":
         moved += frame
     if copy:

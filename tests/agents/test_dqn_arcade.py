@@ -9,7 +9,6 @@ greedy policy cannot stall.
 
 import numpy as np
 import pytest
-import torch
 
 from marionnette import agents
 from marionnette.agents import evaluate
@@ -29,15 +28,6 @@ class RandomPolicy:
 
     def predict(self, obs, action_mask=None, deterministic=True):
         return int(self.rng.integers(self.n_actions))
-
-
-@pytest.fixture
-def one_thread():
-    """Seeded runs repeat exactly only with the same number of torch threads."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def mean_return(policy, env_kwargs) -> float:

@@ -9,6 +9,7 @@ from marionnette import agents
 from marionnette.agents import native_ppo
 from marionnette.agents.evaluate import returns
 from marionnette.errors import CheckpointError, MarionnetteError
+from marionnette.pipelines.zoo import greedy_games
 from marionnette.runs import read_progress
 
 PONG = "marionnette/Pong-v0"
@@ -178,16 +179,7 @@ def test_a_game_that_is_not_ours_and_batched_is_refused(env_id):
 
 def play_pong(policy, n: int = 16, seed: int = 100) -> torch.Tensor:
     """Greedy play of ``n`` whole Pong games at once; returns each game's score difference."""
-    envs = gym.make_vec(PONG, num_envs=n, vectorization_mode="vector_entry_point")
-    obs, _ = envs.reset(seed=seed)
-    total, finished = torch.zeros(n), torch.zeros(n, dtype=torch.bool)
-    while not finished.all():
-        with torch.no_grad():
-            logits, _ = policy.model(obs)
-        obs, reward, terminated, truncated, _ = envs.step(logits.argmax(-1))
-        total += reward * ~finished
-        finished |= terminated | truncated
-    return total
+    return greedy_games(policy, PONG, {}, n, seed)
 
 
 @pytest.mark.slow  # about 2 minutes on 2 quiet cores: the default suite keeps within its 10 minutes

@@ -22,16 +22,6 @@ EVAL_SEED = 10_000  # game seeds 10,000..10,031, none of them seen in training
 THRESHOLD = 3.0  # mean points a game the trained agent must reach (measured 6.2; random about 0.7)
 
 
-@pytest.fixture
-def one_thread():
-    """Seeded runs repeat exactly only with the same number of torch threads (and one
-    thread is also the fastest on 2 cores shared with anything else)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def play_breakout(model, env_kwargs: dict, n: int = GAMES, seed: int = EVAL_SEED) -> torch.Tensor:
     """``n`` whole games at once, each action sampled from ``model``'s logits; each game's points."""
     kwargs = {**env_kwargs, "terminal_on_life_loss": False}  # whole games, 5 balls each

@@ -134,7 +134,7 @@ class ArcadeVectorEnv(VectorEnv):
         self._grey = self._palette(grey=True)
         if obs_type == "pixels":
             self._window = FrameWindow(n, dev)
-            self._painter = Painter(self)
+            self._painter = None if self._sync_free else Painter(self)
 
     # -- what a game writes -----------------------------------------------------------
 

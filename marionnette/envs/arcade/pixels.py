@@ -18,10 +18,10 @@ about the one frame a step must write:
 The patches are where care is needed: ``_paint``'s float32 matrix product sums its terms
 in an order that depends on the shapes, so a patch cannot be drawn bit for bit the same by
 a smaller product. A patch pixel that a sprite touches is summed here from the same
-float32 coverages and tints in another order: the two sums differ by far less than
- a bound on float32's rounding error, so both round alike unless the pixel lies that close to a
-rounding tie (x.5); such a pixel is not trusted, and its env's whole frame is drawn by ``_paint``
-instead (a few percent of frames). Pixels no sprite touches keep the scenery's bits. The
+float32 coverages and tints in another order: the two sums differ by less than a bound
+on float32's rounding error (:data:`UNIT_ROUNDOFF`), so both round alike unless the pixel
+lies that close to a rounding tie (x.5); such a pixel is not trusted, and its env's whole
+frame is drawn by ``_paint`` instead (0-0.7% of frames, measured). Pixels no sprite touches keep the scenery's bits. The
 frames are thus bit for bit ``_paint``'s (tests/envs/arcade/test_pixels.py checks it over
 every game, restarts and bricks included).
 """
@@ -64,6 +64,7 @@ COL = draw.FIELD_W / FRAME  # per pixel column (1.905)
 # tiles added, 0.5 added). So two sums of a pixel in different orders differ by less than
 # 2·(k + 2)·u·S, and a pixel nearer than that to a tie (x.5) rounds by float32's luck.
 UNIT_ROUNDOFF = 2.0**-24
+SLOTS = 12  # frames a window keeps: the last three move to its front every SLOTS - 3 steps
 EDGE = 0.01  # units: far less than a pixel, far more than float32's error on a playfield coordinate
 
 
@@ -75,7 +76,7 @@ class FrameWindow:
     (when the window wraps round): callers that keep observations copy them.
     """
 
-    def __init__(self, n: int, device: torch.device, slots: int = 12):
+    def __init__(self, n: int, device: torch.device, slots: int = SLOTS):
         if slots < STACK + 1:
             raise ValueError(f"slots={slots}: the window needs at least {STACK + 1}")
         self.frames = torch.zeros((n, slots, FRAME, FRAME), dtype=torch.uint8, device=device)
@@ -122,9 +123,15 @@ class Painter:
         # A rect of height h touches at most floor(h / ROW) + 2 rows; a patch starts from
         # EDGE units above the rect (a row early at worst, never late) and has one row more.
         self.patch = ph, pw = (math.floor(h / ROW) + 3, math.floor(w / COL) + 3)  # (rows, cols)
-        rows, cols = torch.arange(ph, device=env.device), torch.arange(pw, device=env.device)
-        self.offsets = (rows[:, None] * FRAME + cols).view(1, -1)  # a patch's pixels from its corner
-        self._buffers: dict[str, torch.Tensor] | None = None
+        down, across = torch.arange(ph, device=env.device), torch.arange(pw, device=env.device)
+        self.offsets = (down[:, None] * FRAME + across).view(1, -1)  # a patch's pixels from its corner
+        # Work buffers (N*M, ph, pw), made once: a step's patches are a few MB, and fresh
+        # allocations that size cost a page fault every 4 KB (more than the arithmetic).
+        dtypes = dict.fromkeys(("value", "own", "magnitude", "count", "rounded"), torch.float32)
+        dtypes |= {"pixels": torch.int64, "touched": torch.bool, "near": torch.bool}
+        dtypes |= {"base": torch.uint8, "drawn": torch.uint8}
+        shape = (env.num_envs * self.sprites, ph, pw)
+        self.work = {name: torch.empty(shape, dtype=dtype, device=env.device) for name, dtype in dtypes.items()}
         self.fallbacks = 0  # frames drawn whole because of a near-tie (a diagnostic)
         self.frames = 0
         rects, tiles = env._scene(env._state)
@@ -180,9 +187,8 @@ class Painter:
             out.copy_(self.base)
         else:
             out.copy_(self.base.expand(n, -1, -1))
-        work = self._work(n)
-        self._patches(rects, tiles, work)
-        drawn, near, pixels = work["drawn"], work["near"], work["pixels"]
+        self._patches(rects, tiles, self.work)
+        drawn, near, pixels = self.work["drawn"], self.work["near"], self.work["pixels"]
         # ``out`` is a slot of a window (frames a stride apart): a 2-d view of its frames
         frames = out.as_strided((n, FRAME * FRAME), (out.stride(0), 1))
         frames.scatter_(1, pixels.view(n, -1), drawn.view(n, -1))
@@ -192,17 +198,6 @@ class Painter:
                                         FRAME, FRAME)[:, 0]  # fmt: skip
         self.frames += n
         self.fallbacks += int(redo.numel())
-
-    def _work(self, n: int) -> dict[str, torch.Tensor]:
-        """Work buffers ``(N*M, ph, pw)``, made once: a step's patches are a few MB, and fresh
-        allocations that size cost a page fault every 4 KB (more than the arithmetic)."""
-        if self._buffers is None or self._buffers["value"].shape[0] != n * self.sprites:
-            shape, dev = (n * self.sprites, *self.patch), self.env.device
-            dtypes = dict.fromkeys(("value", "own", "magnitude", "count", "rounded"), torch.float32)
-            dtypes |= {"pixels": torch.int64, "touched": torch.bool, "near": torch.bool}
-            dtypes |= {"base": torch.uint8, "drawn": torch.uint8}
-            self._buffers = {name: torch.empty(shape, dtype=dtype, device=dev) for name, dtype in dtypes.items()}
-        return self._buffers
 
     def _patches(self, rects: torch.Tensor, tiles: torch.Tensor | None, work: dict[str, torch.Tensor]) -> None:
         """Fill ``work`` with a patch round each sprite, all ``(N*M, ph, pw)``: ``pixels``,
