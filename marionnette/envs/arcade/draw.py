@@ -23,14 +23,24 @@ def coverage(lo: torch.Tensor, hi: torch.Tensor, n: int, extent: float) -> torch
     return coverage_at(lo[..., None], hi[..., None], index, extent / n)
 
 
-def coverage_at(lo: torch.Tensor, hi: torch.Tensor, index: torch.Tensor, size: float) -> torch.Tensor:
+def coverage_at(
+    lo: torch.Tensor,
+    hi: torch.Tensor,
+    index: torch.Tensor,
+    size: float,
+    out: torch.Tensor | None = None,
+    scratch: torch.Tensor | None = None,
+) -> torch.Tensor:
     """Fraction of pixels ``index`` (of ``size`` units each) covered by ``[lo, hi)``, all
     broadcast together: the same float32 operations :func:`coverage` takes, so any pixel's
-    coverage is the same bits whichever pixels are asked for."""
-    edges = index.to(torch.float32) * size
-    start = torch.maximum(lo, edges)
-    end = torch.minimum(hi, edges + size)
-    return (end - start).clamp(min=0.0) / size
+    coverage is the same bits whichever pixels are asked for. ``out`` and ``scratch``
+    (float32, of the broadcast shape) take the result and the one intermediate, for
+    callers that keep work buffers (fresh MB-sized tensors cost a page fault every 4 KB)."""
+    shape = torch.broadcast_shapes(lo.shape, hi.shape, index.shape)
+    edges = torch.mul(index.to(torch.float32).expand(shape), size, out=scratch)  # each pixel's first unit
+    end = torch.minimum(hi, torch.add(edges, size, out=out), out=out)
+    start = torch.maximum(lo, edges, out=edges)
+    return end.sub_(start).clamp_(min=0.0).div_(size)
 
 
 def draw_rects(

@@ -9,21 +9,27 @@ about the one frame a step must write:
   observation is a view of its last four (no copy), and only when the window is full are
   the last three moved to its front (3 frames every ``slots - 3`` steps).
 - :class:`Painter` draws a frame as the scenery, drawn once, plus a small patch around
-  each sprite (the rectangles that move). The scenery (the rectangles before a game's
-  ``SPRITES``, and Breakout's bricks) is drawn with sprites of no width by ``_paint``
-  itself: where no sprite reaches, its pixels are ``_paint``'s own, since the sprites'
-  terms are exact zeros there. It is one image for the batch, or one per env for a game
-  with tiles, redrawn only for the envs whose tiles changed.
+  each sprite on screen (the rectangles that move; absent ones, of no width, get none).
+  The scenery (the rectangles before a game's ``SPRITES``, and Breakout's bricks) is drawn
+  with sprites of no width by ``_paint`` itself: where no sprite reaches, its pixels are
+  ``_paint``'s own, since the sprites' terms are exact zeros there. It is one image for the
+  batch, or one per env for a game with tiles, redrawn only for the envs whose tiles changed.
 
 The patches are where care is needed: ``_paint``'s float32 matrix product sums its terms
 in an order that depends on the shapes, so a patch cannot be drawn bit for bit the same by
-a smaller product. A patch pixel that a sprite touches is summed here from the same
-float32 coverages and tints in another order: the two sums differ by less than a bound
-on float32's rounding error (:data:`UNIT_ROUNDOFF`), so both round alike unless the pixel
-lies that close to a rounding tie (x.5); such a pixel is not trusted, and its env's whole
-frame is drawn by ``_paint`` instead (0-0.7% of frames, measured). Pixels no sprite touches keep the scenery's bits. The
-frames are thus bit for bit ``_paint``'s (tests/envs/arcade/test_pixels.py checks it over
-every game, restarts and bricks included).
+a smaller product. Each patch pixel is summed here from the same float32 coverages and
+tints (the scenery's, its sprite's, the other sprites' that reach in, the tiles') in
+another order: the two sums differ by less than a bound on float32's rounding error
+(:data:`UNIT_ROUNDOFF`), so both round alike unless the pixel lies that close to a rounding
+tie (x.5); such a pixel is not trusted, and its env's whole frame is drawn by ``_paint``
+instead (0-1% of frames, measured). No pixel of the scenery alone lies that close to a tie,
+so the patches' pixels that no sprite touches come out as the scenery's. The frames are
+thus bit for bit ``_paint``'s (tests/envs/arcade/test_pixels.py checks it over every game,
+restarts and bricks included).
+
+Speed on the CPU is mostly memory: every tensor of a few MB made afresh costs a page fault
+every 4 KB, more than the arithmetic on it, so the patches' tensors are work buffers made
+once (and sized for every sprite; a step uses the first P).
 """
 
 from __future__ import annotations
@@ -123,15 +129,21 @@ class Painter:
         # A rect of height h touches at most floor(h / ROW) + 2 rows; a patch starts from
         # EDGE units above the rect (a row early at worst, never late) and has one row more.
         self.patch = ph, pw = (math.floor(h / ROW) + 3, math.floor(w / COL) + 3)  # (rows, cols)
-        down, across = torch.arange(ph, device=env.device), torch.arange(pw, device=env.device)
-        self.offsets = (down[:, None] * FRAME + across).view(1, -1)  # a patch's pixels from its corner
-        # Work buffers (N*M, ph, pw), made once: a step's patches are a few MB, and fresh
-        # allocations that size cost a page fault every 4 KB (more than the arithmetic).
-        dtypes = dict.fromkeys(("value", "own", "magnitude", "count", "rounded"), torch.float32)
-        dtypes |= {"pixels": torch.int64, "touched": torch.bool, "near": torch.bool}
-        dtypes |= {"base": torch.uint8, "drawn": torch.uint8}
+        self.down, self.across = (torch.arange(k, dtype=torch.float32, device=env.device) for k in (ph, pw))
+        self.offsets = (self.down[:, None] * FRAME + self.across).long().view(1, -1)  # a patch's pixels from its corner
+        self.others = ~torch.eye(self.sprites, dtype=torch.bool, device=env.device)  # not a sprite and itself
+        # Work buffers for every sprite's patch, made once (a step uses the first P): a step's
+        # patches are a few MB, and fresh allocations that size cost a page fault every 4 KB.
         shape = (env.num_envs * self.sprites, ph, pw)
-        self.work = {name: torch.empty(shape, dtype=dtype, device=env.device) for name, dtype in dtypes.items()}
+        self.work = {name: torch.empty(shape, dtype=torch.float32, device=env.device)
+                     for name in ("value", "own", "magnitude", "rounded")}  # fmt: skip
+        self.work["drawn"] = torch.empty(shape, dtype=torch.uint8, device=env.device)
+        self.work["pixels"] = torch.empty((shape[0], ph * pw), dtype=torch.int64, device=env.device)
+        for name, k in (("rows", ph), ("row_cover", ph), ("row_scratch", ph),
+                        ("cols", pw), ("col_cover", pw), ("col_scratch", pw)):  # fmt: skip
+            self.work[name] = torch.empty((shape[0], k), dtype=torch.float32, device=env.device)
+        pairs = (env.num_envs, self.sprites, self.sprites)
+        self.pairs = {name: torch.empty(pairs, dtype=torch.bool, device=env.device) for name in ("reaches", "test")}
         self.fallbacks = 0  # frames drawn whole because of a near-tie (a diagnostic)
         self.frames = 0
         rects, tiles = env._scene(env._state)
@@ -147,7 +159,7 @@ class Painter:
         self.scenery = (bg + terms.sum(0)).view(-1)  # (84 * 84,) float32
         # For the rounding-error bound (see _patches): the terms' magnitude and count.
         self.scenery_abs = (bg.abs() + terms.abs().sum(0)).view(-1)
-        self.scenery_count = (1 + (terms != 0).sum(0).float()).view(-1)
+        self.scenery_terms = 1 + int((terms != 0).sum(0).max())  # the most any pixel sums (the background's too)
         self.tiles = tiles is not None
         if self.tiles:
             top, left, tile_h, tile_w = env.TILE_GEOMETRY
@@ -187,94 +199,110 @@ class Painter:
             out.copy_(self.base)
         else:
             out.copy_(self.base.expand(n, -1, -1))
-        self._patches(rects, tiles, self.work)
-        drawn, near, pixels = self.work["drawn"], self.work["near"], self.work["pixels"]
-        # ``out`` is a slot of a window (frames a stride apart): a 2-d view of its frames
-        frames = out.as_strided((n, FRAME * FRAME), (out.stride(0), 1))
-        frames.scatter_(1, pixels.view(n, -1), drawn.view(n, -1))
-        redo = near.view(n, -1).any(1).nonzero().squeeze(1)
+        env, pixels, drawn, near = self._patches(rects, tiles)
+        # ``out`` is a slot of a window: its frames lie a stride apart in one storage
+        if env.numel() == n * self.sprites:  # every sprite shown: a row of patches per env (in parallel)
+            frames = out.as_strided((n, FRAME * FRAME), (out.stride(0), 1))
+            frames.scatter_(1, pixels.view(n, -1), drawn.view(n, -1))
+        else:
+            frames = out.as_strided(((n - 1) * out.stride(0) + FRAME * FRAME,), (1,))
+            at = pixels.add_((env * out.stride(0))[:, None])  # (P, ph*pw): into ``frames``
+            frames.index_copy_(0, at.view(-1), drawn.view(-1))
+        redo = env[near].unique()
         if redo.numel():  # near a rounding tie: these envs' frames drawn whole, the old way
             out[redo] = self.env._paint(rects[redo], None if tiles is None else tiles[redo], self.palette,
                                         FRAME, FRAME)[:, 0]  # fmt: skip
         self.frames += n
         self.fallbacks += int(redo.numel())
 
-    def _patches(self, rects: torch.Tensor, tiles: torch.Tensor | None, work: dict[str, torch.Tensor]) -> None:
-        """Fill ``work`` with a patch round each sprite, all ``(N*M, ph, pw)``: ``pixels``,
-        each an index into its env's flattened frame; ``drawn``, their values; ``near``, the
-        pixels too close to a rounding tie to be trusted (see :data:`UNIT_ROUNDOFF`)."""
+    def _patches(self, rects: torch.Tensor, tiles: torch.Tensor | None
+                 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:  # fmt: skip
+        """A patch round each sprite on screen: its env ``(P,)``; its ``pixels``, indices
+        into the env's flattened frame ``(P, ph*pw)``; their values, ``drawn`` ``(P, ph, pw)``
+        uint8; and whether the patch has a pixel too close to a rounding tie to be trusted,
+        ``near`` ``(P,)`` (see :data:`UNIT_ROUNDOFF`)."""
         n, m = rects.shape[0], self.sprites
         ph, pw = self.patch
         sprites = rects[:, -m:]  # (N, M, 4)
-        dev = rects.device
-        top = ((sprites[..., 1] - EDGE) / ROW).floor().clamp(0, FRAME - ph).long().view(-1)  # (N*M,)
-        left = ((sprites[..., 0] - EDGE) / COL).floor().clamp(0, FRAME - pw).long().view(-1)
-        rows = top[:, None] + torch.arange(ph, device=dev)  # (N*M, ph)
-        cols = left[:, None] + torch.arange(pw, device=dev)
-        value, own, magnitude, count = work["value"], work["own"], work["magnitude"], work["count"]
-        touched, pixels = work["touched"], work["pixels"]
-        torch.add((top * FRAME + left)[:, None], self.offsets, out=pixels.view(n * m, -1))
+        x0, y0, x1, y1 = sprites.unbind(2)  # (N, M) each
+        # Only sprites with some area on screen get a patch (Asterix's empty lanes and lost
+        # lives, a ball out of play): everywhere else the scenery is the frame.
+        shown = (x1 > x0) & (y1 > y0) & (x1 > 0) & (x0 < draw.FIELD_W) & (y1 > 0) & (y0 < draw.FIELD_H)
+        index = shown.view(-1).nonzero().squeeze(1)  # (P,)
+        p = index.numel()
+        env, which = index // m, index % m
+        rect = sprites.reshape(n * m, 4)[index]  # (P, 4)
+        top_all = ((y0 - EDGE) / ROW).floor().clamp(0, FRAME - ph)  # (N, M), float: the patch's first row
+        left_all = ((x0 - EDGE) / COL).floor().clamp(0, FRAME - pw)
+        top, left = top_all.view(-1)[index], left_all.view(-1)[index]  # (P,), whole numbers
+        work = {name: buffer[:p] for name, buffer in self.work.items()}
+        # Pixel rows and columns as float32 (what coverage_at takes; int64 broadcasts are 15× slower)
+        rows = torch.add(top[:, None], self.down, out=work["rows"])  # (P, ph)
+        cols = torch.add(left[:, None], self.across, out=work["cols"])  # (P, pw)
+        corner = (top * FRAME + left).long()[:, None]  # (P, 1): exact, far below 2**24
+        pixels = torch.add(corner, self.offsets, out=work["pixels"])  # (P, ph*pw)
         at = pixels.view(-1)
-        # Every patch's own sprite, then the few sprites that reach into another's patch.
-        self._terms(sprites.reshape(n * m, 4), self.tint[-m:].repeat(n), rows, cols, out=own)
-        torch.index_select(self.scenery, 0, at, out=value.view(-1))
-        value.add_(own)
-        torch.ne(own, 0, out=touched)
-        torch.index_select(self.scenery_abs, 0, at, out=magnitude.view(-1))
+        own = self._terms(rect, self.tint[-m:][which], rows, cols, work)  # (P, ph, pw)
+        value = torch.index_select(self.scenery, 0, at, out=work["value"].view(-1)).view(p, ph, pw).add_(own)
+        magnitude = torch.index_select(self.scenery_abs, 0, at, out=work["magnitude"].view(-1)).view(p, ph, pw)
         magnitude.add_(own.abs_())
-        torch.index_select(self.scenery_count, 0, at, out=count.view(-1))
-        count.add_(touched)
+        # The terms a patch's pixel can sum (for the bound): the scenery's, the sprite's own,
+        # the other sprites reaching in, the tiles' (at most four), and the bound's two roundings.
+        most = self.scenery_terms + 1 + 2 + (4 if tiles is not None else 0)
+        terms = torch.full((p,), float(most), device=rects.device)
         # reaches[n, j, k]: sprite k reaches into the patch of sprite j (a unit of margin)
-        py0, py1 = (top.view(n, m, 1) * ROW) - 1, ((top.view(n, m, 1) + ph) * ROW) + 1
-        px0, px1 = (left.view(n, m, 1) * COL) - 1, ((left.view(n, m, 1) + pw) * COL) + 1
-        sx0, sy0, sx1, sy1 = (sprites[..., i].view(n, 1, m) for i in range(4))
-        reaches = (sx0 < px1) & (sx1 > px0) & (sy0 < py1) & (sy1 > py0) & (sx1 > sx0) & (sy1 > sy0)
-        reaches &= ~torch.eye(m, dtype=torch.bool, device=dev)
-        env, patch, sprite = reaches.nonzero().unbind(1)  # (P,) each
-        if env.numel():
-            p_index = env * m + patch  # the patch each pair adds to
-            terms = self._terms(sprites[env, sprite], self.tint[rects.shape[1] - m + sprite], rows[p_index],
-                                cols[p_index])  # fmt: skip
-            value.index_add_(0, p_index, terms)
-            magnitude.index_add_(0, p_index, terms.abs())
-            count.index_add_(0, p_index, (terms != 0).float())
-            touched.index_put_((p_index,), terms != 0, accumulate=True)
+        py0, py1 = top_all[..., None] * ROW - 1, (top_all[..., None] + ph) * ROW + 1  # (N, M, 1)
+        px0, px1 = left_all[..., None] * COL - 1, (left_all[..., None] + pw) * COL + 1
+        sx0, sy0, sx1, sy1 = (c[:, None, :] for c in (x0, y0, x1, y1))  # (N, 1, M)
+        reaches, test = torch.lt(sx0, px1, out=self.pairs["reaches"]), self.pairs["test"]  # (N, M, M)
+        reaches &= torch.gt(sx1, px0, out=test)
+        reaches &= torch.lt(sy0, py1, out=test)
+        reaches &= torch.gt(sy1, py0, out=test)
+        reaches &= shown[:, :, None]
+        reaches &= shown[:, None, :]
+        reaches &= self.others
+        pair_env, patch, sprite = reaches.nonzero().unbind(1)  # (Q,) each
+        if pair_env.numel():
+            position = shown.view(-1).cumsum(0) - 1  # a shown sprite's patch among the P
+            p_index = position[pair_env * m + patch]  # the patch each pair adds to
+            other = self._terms(sprites[pair_env, sprite], self.tint[-m:][sprite], rows[p_index], cols[p_index])
+            value.index_add_(0, p_index, other)
+            magnitude.index_add_(0, p_index, other.abs_())
+            terms.index_add_(0, p_index, torch.ones_like(p_index, dtype=terms.dtype))
         if tiles is not None:
-            tile_sum, tile_abs = self._tile_patches(tiles, rows, cols)
+            tile_sum, tile_abs = self._tile_patches(tiles[env], rows, cols)
             value += tile_sum
             magnitude += tile_abs
-            count += 4  # a pixel meets at most four bricks
-        margin = magnitude.mul_(count.add_(2)).mul_(2 * UNIT_ROUNDOFF)
+        margin = magnitude.mul_(terms.mul_(2 * UNIT_ROUNDOFF)[:, None, None])  # 2·(k + 2)·u·Σ|terms|
         rounded = torch.round(value, out=work["rounded"])  # = _paint's floor(x + 0.5) wherever x is not near a tie
         distance = value.sub_(rounded).abs_().add_(margin)  # |x - round(x)| + margin
-        torch.gt(distance, 0.5, out=work["near"]).logical_and_(touched)
-        # Pixels no sprite touches keep the base's value: _paint's own bits, ties and all.
-        base = work["base"]
-        if self.tiles:
-            torch.gather(self.base.view(n, -1), 1, pixels.view(n, -1), out=base.view(n, -1))
-        else:
-            torch.index_select(self.base.view(-1), 0, at, out=base.view(-1))
-        torch.where(touched, work["drawn"].copy_(rounded.clamp_(0, 255)), base, out=work["drawn"])
+        near = distance.view(p, ph * pw).amax(1) > 0.5
+        drawn = work["drawn"].copy_(rounded.clamp_(0, 255))
+        return env, pixels, drawn, near
 
     @staticmethod
     def _terms(rect: torch.Tensor, tint: torch.Tensor, rows: torch.Tensor, cols: torch.Tensor,
-               out: torch.Tensor | None = None) -> torch.Tensor:  # fmt: skip
+               work: dict[str, torch.Tensor] | None = None) -> torch.Tensor:  # fmt: skip
         """``_paint``'s float32 terms of rectangles ``rect (P, 4)`` of ``tint (P,)`` on pixel rows
-        ``(P, ph)`` and columns ``(P, pw)``: ``(P, ph, pw)``."""
-        row_cover = draw.coverage_at(rect[:, 1, None], rect[:, 3, None], rows, ROW)  # (P, ph), _paint's bits
-        col_cover = draw.coverage_at(rect[:, 0, None], rect[:, 2, None], cols, COL)  # (P, pw)
-        weighted = row_cover * tint[:, None]  # the float32 product _paint takes before its matmul
-        return torch.mul(weighted[:, :, None], col_cover[:, None, :], out=out)
+        ``(P, ph)`` and columns ``(P, pw)``: ``(P, ph, pw)`` (into ``work["own"]`` if given)."""
+        work = work or {}
+        # (P, ph) and (P, pw), _paint's bits
+        row_cover = draw.coverage_at(rect[:, 1, None], rect[:, 3, None], rows, ROW,
+                                     work.get("row_cover"), work.get("row_scratch"))  # fmt: skip
+        col_cover = draw.coverage_at(rect[:, 0, None], rect[:, 2, None], cols, COL,
+                                     work.get("col_cover"), work.get("col_scratch"))  # fmt: skip
+        weighted = row_cover.mul_(tint[:, None])  # the float32 product _paint takes before its matmul
+        return torch.mul(weighted[:, :, None], col_cover[:, None, :], out=work.get("own"))
 
-    def _tile_patches(self, tiles: torch.Tensor, rows: torch.Tensor, cols: torch.Tensor) -> torch.Tensor:
-        """The tiles' terms on each patch and their magnitude, ``(N*M, ph, pw)`` each."""
+    def _tile_patches(self, tiles: torch.Tensor, rows: torch.Tensor, cols: torch.Tensor
+                      ) -> tuple[torch.Tensor, torch.Tensor]:  # fmt: skip
+        """The tiles' terms on each patch and their magnitude, ``(P, ph, pw)`` each."""
         tile_h, tile_w = self.tile_size
-        m = self.sprites
         row_cover = draw.coverage_at(self.tile_rows[:, None], (self.tile_rows + tile_h)[:, None],
-                                     rows[:, None, :], ROW)  # (N*M, T_rows, ph)  # fmt: skip
+                                     rows[:, None, :], ROW)  # (P, T_rows, ph)  # fmt: skip
         col_cover = draw.coverage_at(self.tile_cols[:, None], (self.tile_cols + tile_w)[:, None],
-                                     cols[:, None, :], COL)  # (N*M, T_cols, pw)  # fmt: skip
-        alive = tiles.repeat_interleave(m, dim=0).float()  # (N*M, T_rows, T_cols)
+                                     cols[:, None, :], COL)  # (P, T_cols, pw)  # fmt: skip
+        alive = tiles.float()  # (P, T_rows, T_cols): each patch's env's tiles
         signed, size = (alive * tint[None, :, None] for tint in (self.tile_tint, self.tile_tint.abs()))
         return (torch.einsum("prh,prk,pkw->phw", row_cover, signed, col_cover),
                 torch.einsum("prh,prk,pkw->phw", row_cover, size, col_cover))  # fmt: skip
