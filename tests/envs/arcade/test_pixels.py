@@ -42,6 +42,11 @@ def test_frames_are_the_whole_pictures_and_stack_as_a_concatenation_would(env_id
     assert restarts >= n  # every env started over at least once
     painter = game._painter
     assert painter.fallbacks < 0.03 * painter.frames  # the patches drew nearly every frame
+    # No pixel of the scenery alone is near a rounding tie (else patches over it would
+    # always fall back): its distance from x.5 beats the bound with every term a sprite adds.
+    scenery = painter.scenery
+    bound = 2 * (painter.scenery_terms + 10) * painter.scenery_abs * 2.0**-24
+    assert ((scenery - scenery.round()).abs() + bound < 0.5).all()
 
 
 def test_breakout_bricks_redraw_only_the_envs_that_broke_one():
