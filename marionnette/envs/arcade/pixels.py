@@ -150,7 +150,7 @@ class Painter:
         n_static = rects.shape[1] - self.sprites
         bg = self.palette["background"][0]
         tint = (self.palette["rects"] - self.palette["background"])[:, 0]  # (R,) float32, as _paint makes it
-        self.tint = tint
+        self.sprite_tint = tint[-self.sprites :]  # (M,)
         # The scenery unrounded, for the patches: bg + the static rects' float32 terms.
         scenery = rects[:1, :n_static]
         rows = draw.coverage(scenery[..., 1], scenery[..., 3], FRAME, draw.FIELD_H)[0]  # (S, 84)
@@ -242,14 +242,14 @@ class Painter:
         corner = (top * FRAME + left).long()[:, None]  # (P, 1): exact, far below 2**24
         pixels = torch.add(corner, self.offsets, out=work["pixels"])  # (P, ph*pw)
         at = pixels.view(-1)
-        own = self._terms(rect, self.tint[-m:][which], rows, cols, work)  # (P, ph, pw)
+        own = self._terms(rect, self.sprite_tint[which], rows, cols, work)  # (P, ph, pw)
         value = torch.index_select(self.scenery, 0, at, out=work["value"].view(-1)).view(p, ph, pw).add_(own)
         magnitude = torch.index_select(self.scenery_abs, 0, at, out=work["magnitude"].view(-1)).view(p, ph, pw)
         magnitude.add_(own.abs_())
         # The terms a patch's pixel can sum (for the bound): the scenery's, the sprite's own,
         # the other sprites reaching in, the tiles' (at most four), and the bound's two roundings.
         most = self.scenery_terms + 1 + 2 + (4 if tiles is not None else 0)
-        terms = torch.full((p,), float(most), device=rects.device)
+        count = torch.full((p,), float(most), device=rects.device)  # (P,)
         # reaches[n, j, k]: sprite k reaches into the patch of sprite j (a unit of margin)
         py0, py1 = top_all[..., None] * ROW - 1, (top_all[..., None] + ph) * ROW + 1  # (N, M, 1)
         px0, px1 = left_all[..., None] * COL - 1, (left_all[..., None] + pw) * COL + 1
@@ -265,15 +265,15 @@ class Painter:
         if pair_env.numel():
             position = shown.view(-1).cumsum(0) - 1  # a shown sprite's patch among the P
             p_index = position[pair_env * m + patch]  # the patch each pair adds to
-            other = self._terms(sprites[pair_env, sprite], self.tint[-m:][sprite], rows[p_index], cols[p_index])
+            other = self._terms(sprites[pair_env, sprite], self.sprite_tint[sprite], rows[p_index], cols[p_index])
             value.index_add_(0, p_index, other)
             magnitude.index_add_(0, p_index, other.abs_())
-            terms.index_add_(0, p_index, torch.ones_like(p_index, dtype=terms.dtype))
+            count.index_add_(0, p_index, torch.ones_like(p_index, dtype=count.dtype))
         if tiles is not None:
             tile_sum, tile_abs = self._tile_patches(tiles[env], rows, cols)
             value += tile_sum
             magnitude += tile_abs
-        margin = magnitude.mul_(terms.mul_(2 * UNIT_ROUNDOFF)[:, None, None])  # 2·(k + 2)·u·Σ|terms|
+        margin = magnitude.mul_(count.mul_(2 * UNIT_ROUNDOFF)[:, None, None])  # 2·(k + 2)·u·Σ|terms|
         rounded = torch.round(value, out=work["rounded"])  # = _paint's floor(x + 0.5) wherever x is not near a tie
         distance = value.sub_(rounded).abs_().add_(margin)  # |x - round(x)| + margin
         near = distance.view(p, ph * pw).amax(1) > 0.5

@@ -45,7 +45,8 @@ def test_frames_are_the_whole_pictures_and_stack_as_a_concatenation_would(env_id
     # No pixel of the scenery alone is near a rounding tie (else patches over it would
     # always fall back): its distance from x.5 beats the bound with every term a sprite adds.
     scenery = painter.scenery
-    bound = 2 * (painter.scenery_terms + 10) * painter.scenery_abs * 2.0**-24
+    most = painter.scenery_terms + 10  # + the sprite's own, three reaching in, four tiles, two roundings
+    bound = 2 * most * painter.scenery_abs * 2.0**-24
     assert ((scenery - scenery.round()).abs() + bound < 0.5).all()
 
 
